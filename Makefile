@@ -1,0 +1,122 @@
+# socktrace — eBPF TCP connection tracer.
+#   make            build build/socktrace (installs missing build packages first)
+#   make run        build and run the tracer (root)
+#   make test       build and run unit + end-to-end tests (root)
+#   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
+#   make install    install to $(DESTDIR)$(PREFIX)/sbin
+# V=1 shows full commands.
+
+OUTPUT   ?= build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+PREFIX   ?= /usr/local
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_ARCH := $(shell uname -m)
+VMLINUX  := vmlinux/$(VMLINUX_ARCH)/vmlinux.h
+BTF      ?= /sys/kernel/btf/vmlinux
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+
+# clang -target bpf does not see the host's system include dirs by itself.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUTPUT) $(LIBBPF_CFLAGS) -MMD -MP
+LDLIBS    += $(LIBBPF_LIBS) -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
+	-Iinclude -Ivmlinux/$(VMLINUX_ARCH) $(CLANG_BPF_SYS_INCLUDES) -MMD -MP
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
+CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/sink.c src/sink_text.c src/decode.c
+APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/plan.c src/tracer.c
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+
+.PHONY: all deps test-deps run test test-unit test-e2e vmlinux install clean
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace
+
+deps:
+	$(Q)scripts/deps.sh
+
+test-deps:
+	$(Q)scripts/deps.sh --test
+
+run: all
+	$(OUTPUT)/socktrace $(ARGS)
+
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/ok
+	$(Q)tests/run.sh $(OUTPUT)
+
+test-unit: $(UNIT_BINS)
+	$(Q)tests/run.sh $(OUTPUT) unit
+
+test-e2e: $(OUTPUT)/socktrace
+	$(Q)tests/run.sh $(OUTPUT) e2e
+
+$(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
+	$(Q)mkdir -p $@
+
+# BPF object and skeleton.
+$(OUTPUT)/socktrace.bpf.o: bpf/socktrace.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/socktrace.skel.h: $(OUTPUT)/socktrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name socktrace_bpf > $@
+
+# Modules that include the skeleton must wait for it.
+$(APP_OBJS): $(OUTPUT)/socktrace.skel.h
+
+$(OUTPUT)/%.o: src/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/socktrace: $(CORE_OBJS) $(APP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -o $@
+
+$(OUTPUT)/helpers/ok: | $(OUTPUT)/helpers
+	$(Q)touch $@
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX))
+	$(Q)mkdir -p $(dir $(VMLINUX))
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > $(VMLINUX).tmp
+	$(Q)mv $(VMLINUX).tmp $(VMLINUX)
+
+install: all
+	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d)

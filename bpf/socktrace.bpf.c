@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* socktrace kernel side: TCP socket lifecycle.
+ *
+ * Three hooks, each with one __always_inline body and thin entry programs,
+ * one per attach method; user space (src/plan.c) autoloads exactly one
+ * method per hook:
+ *   state   (every TCP state change):  tp_btf | tracepoint
+ *   connect (active open, port known): fentry | kprobe | sys_exit_connect
+ *   accept  (passive open, acceptor):  fexit  | kretprobe | sys_exit_accept[4]
+ *
+ * Per-socket state lives in the kernel (socks map): a run-local id, the
+ * owner process, and timestamps. Ownership is decided where it is known
+ * (connect()/listen()/accept() run in the owner's context) and carried to
+ * transitions that run in softirq, where "current" is unrelated.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "socktrace.h"
+#include "core_fixes.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* Set by user space before load. */
+const volatile bool connect_via_syscall = false; /* connect hook is sys_exit_connect */
+
+struct sock_info {
+	__u64 id;
+	__u64 first_ns;  /* first event seen for this socket */
+	__u64 state_ns;  /* when the current state was entered */
+	__u64 syn_ns;    /* CLOSE -> SYN_SENT time while the connect is pending */
+	__u32 pid;
+	__u8 owner_known;
+	__u8 connect_pending; /* SYN_SENT seen, local port not yet reported */
+	__u8 time_known;      /* state_ns is a real transition time */
+	__u8 pad;
+	char comm[ST_COMM_LEN];
+};
+
+struct listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+struct owner {
+	__u32 pid;
+	char comm[ST_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock *, never leaves the kernel */
+	__type(value, struct sock_info);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct listen_key);
+	__type(value, struct owner);
+} listeners SEC(".maps");
+
+/* tid -> socket in SYN_SENT, for the sys_exit_connect fallback only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} connecting SEC(".maps");
+
+/* ST_CNT_* counters, per CPU; user space sums them. */
+#define ST_CNT_EMITTED 0
+#define ST_CNT_LOST 1
+#define ST_CNT_MAX 2
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ST_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+__u64 next_sock_id = 0;
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void set_owner_current(struct sock_info *si)
+{
+	si->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(si->comm, sizeof(si->comm));
+	si->owner_known = 1;
+}
+
+/* The local port. Not skc_num: tcp_set_state(CLOSE) releases the port
+ * (inet_put_port() zeroes inet_num) before the tracepoint fires, while
+ * inet_sport keeps it. */
+static __always_inline __u16 local_port_of(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+}
+
+static __always_inline struct listen_key listen_key_of(const struct sock *sk)
+{
+	struct listen_key k = {
+		.netns = sk_netns_of(sk),
+		.port = local_port_of(sk),
+	};
+	return k;
+}
+
+static __always_inline void fill_addrs(struct st_event *e, const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	e->lport = local_port_of(sk);
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET6) {
+		e->family = ST_AF_INET6;
+		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		e->family = ST_AF_INET;
+		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+static __always_inline void emit(const struct sock *sk, const struct sock_info *si, __u8 type,
+				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
+				 bool time_known)
+{
+	struct st_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(ST_CNT_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->old_state = old_state;
+	e->new_state = new_state;
+	e->ts_ns = ts;
+	e->sock_id = si->id;
+	e->in_state_ns = in_state_ns;
+	if (si->owner_known) {
+		e->flags |= ST_F_OWNER_KNOWN;
+		e->pid = si->pid;
+		__builtin_memcpy(e->comm, si->comm, sizeof(e->comm));
+	}
+	if (time_known)
+		e->flags |= ST_F_TIME_KNOWN;
+	fill_addrs(e, sk);
+	bpf_ringbuf_submit(e, 0);
+	count(ST_CNT_EMITTED);
+}
+
+/* A connect's SYN_SENT transition is held until the local port is known
+ * (tcp_v4_connect() sets SYN_SENT before it picks the port), then reported
+ * as CONNECT followed by CLOSE -> SYN_SENT, both with the real port. */
+static __always_inline void flush_connect(const struct sock *sk, struct sock_info *si)
+{
+	if (!si->connect_pending)
+		return;
+	si->connect_pending = 0;
+	emit(sk, si, ST_EV_CONNECT, 0, 0, si->syn_ns, 0, false);
+	emit(sk, si, ST_EV_STATE, TCP_CLOSE, TCP_SYN_SENT, si->syn_ns, 0, false);
+}
+
+static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __u64 key, __u64 now)
+{
+	struct sock_info n = {};
+
+	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
+	n.first_ns = now;
+	n.state_ns = now;
+	if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+		return NULL;
+	return bpf_map_lookup_elem(&socks, &key);
+}
+
+/* Adopt the owner of the listener a child socket came from. */
+static __always_inline void inherit_listener(const struct sock *sk, struct sock_info *si)
+{
+	struct listen_key k = listen_key_of(sk);
+	struct owner *o = bpf_map_lookup_elem(&listeners, &k);
+
+	if (!o)
+		return;
+	si->pid = o->pid;
+	__builtin_memcpy(si->comm, o->comm, sizeof(si->comm));
+	si->owner_known = 1;
+}
+
+/* Transitions that only ever run in the socket owner's process context. */
+static __always_inline bool runs_in_owner_context(int old, int new)
+{
+	return (old == TCP_CLOSE && (new == TCP_SYN_SENT || new == TCP_LISTEN)) ||
+	       new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK;
+}
+
+static __always_inline void handle_state(const struct sock *sk, int old, int new)
+{
+	__u64 key = (__u64)sk;
+	__u64 now;
+	struct sock_info *si;
+	bool time_known;
+	__u64 in_state;
+
+	/* tcp_close() after shutdown(SHUT_WR) sets FIN_WAIT1 again: no change. */
+	if (old == new)
+		return;
+	now = bpf_ktime_get_ns();
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (!si) {
+		si = sock_info_new(sk, key, now);
+		if (!si)
+			return;
+		if (new == TCP_SYN_RECV)
+			inherit_listener(sk, si);
+	}
+	if (!si->owner_known && runs_in_owner_context(old, new))
+		set_owner_current(si);
+
+	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
+		si->connect_pending = 1;
+		si->syn_ns = now;
+		si->state_ns = now;
+		si->time_known = 1;
+		if (connect_via_syscall) {
+			__u32 tid = (__u32)bpf_get_current_pid_tgid();
+			bpf_map_update_elem(&connecting, &tid, &key, BPF_ANY);
+		}
+		return;
+	}
+	flush_connect(sk, si);
+
+	time_known = si->time_known;
+	in_state = time_known ? now - si->state_ns : 0;
+	emit(sk, si, ST_EV_STATE, old, new, now, in_state, time_known);
+	si->state_ns = now;
+	si->time_known = 1;
+
+	if (new == TCP_LISTEN) {
+		struct listen_key k = listen_key_of(sk);
+		struct owner o = { .pid = si->pid };
+
+		__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
+		bpf_map_update_elem(&listeners, &k, &o, BPF_ANY);
+	} else if (new == TCP_CLOSE) {
+		if (old == TCP_LISTEN) {
+			struct listen_key k = listen_key_of(sk);
+			bpf_map_delete_elem(&listeners, &k);
+		}
+		emit(sk, si, ST_EV_CLOSE, old, new, now, si->first_ns ? now - si->first_ns : 0,
+		     si->first_ns != 0);
+		bpf_map_delete_elem(&socks, &key);
+	}
+}
+
+static __always_inline void handle_connect(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *si = bpf_map_lookup_elem(&socks, &key);
+
+	if (si)
+		flush_connect(sk, si);
+}
+
+/* accept() returned sk to the current task: it is the owner from now on. */
+static __always_inline void handle_accept(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *si;
+	struct listen_key k;
+	struct owner o = {};
+
+	if (!sk || sk_protocol_of(sk) != IPPROTO_TCP)
+		return;
+	si = bpf_map_lookup_elem(&socks, &key);
+	if (!si)
+		si = sock_info_new(sk, key, bpf_ktime_get_ns());
+	if (!si)
+		return;
+	set_owner_current(si);
+	emit(sk, si, ST_EV_ACCEPT, 0, 0, bpf_ktime_get_ns(), 0, false);
+
+	/* Teach the listener table who serves this port, for listeners that
+	 * existed before the tracer started; never overrides listen(). */
+	k = listen_key_of(sk);
+	o.pid = si->pid;
+	__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
+	bpf_map_update_elem(&listeners, &k, &o, BPF_NOEXIST);
+}
+
+/* ---- state hook ---- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, const int old, const int new)
+{
+	if (sk_protocol_of(sk) == IPPROTO_TCP)
+		handle_state(sk, old, new);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol == IPPROTO_TCP)
+		handle_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	return 0;
+}
+
+/* ---- connect hook ---- */
+
+SEC("fentry/tcp_connect")
+int BPF_PROG(connect_fentry, struct sock *sk)
+{
+	handle_connect(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_connect")
+int BPF_KPROBE(connect_kprobe, struct sock *sk)
+{
+	handle_connect(sk);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *skp = bpf_map_lookup_elem(&connecting, &tid);
+	__u64 sk;
+
+	if (!skp)
+		return 0;
+	sk = *skp;
+	bpf_map_delete_elem(&connecting, &tid);
+	handle_connect((const struct sock *)sk);
+	return 0;
+}
+
+/* ---- accept hook ---- */
+
+/* The return value is found with bpf_get_func_ret(), so the same program
+ * works before and after 6.10 changed inet_csk_accept()'s arguments
+ * (commit 92ef0fd55ac8 "net: change proto->accept api"). */
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(accept_fexit, struct sock *listener)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	handle_accept((const struct sock *)ret);
+	return 0;
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
+{
+	handle_accept(newsk);
+	return 0;
+}
+
+/* Resolve the fd accept() returned to its socket, in the caller's table. */
+static __always_inline const struct sock *sock_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	struct socket *so;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	so = (struct socket *)BPF_CORE_READ(f, private_data);
+	if (!so)
+		return NULL;
+	return BPF_CORE_READ(so, sk);
+}
+
+static __always_inline void accept_exit(long ret)
+{
+	const struct sock *sk = sock_of_fd(ret);
+	__u16 family;
+
+	if (!sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET || family == AF_INET6)
+		handle_accept(sk);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept_exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept4_exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_exit(ctx->ret);
+	return 0;
+}
+
+/* ---- seed: sockets that existed before the tracer started ---- */
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* Run once at start-up over every open file of every task: each TCP socket
+ * is recorded with the task holding it as owner (first seen wins), and each
+ * listener in the listeners table, so that transitions the kernel runs in
+ * softirq later are attributed correctly. Its lifetime is unknown
+ * (first_ns = 0). */
+SEC("iter/task_file")
+int seed_iter(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct sock_info n = {};
+	const struct sock *sk;
+	struct socket *so;
+	__u64 key;
+	__u16 family;
+
+	if (!task || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	so = (struct socket *)BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || sk_protocol_of(sk) != IPPROTO_TCP)
+		return 0;
+
+	n.pid = BPF_CORE_READ(task, tgid);
+	BPF_CORE_READ_STR_INTO(&n.comm, task, comm);
+	n.owner_known = 1;
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
+		struct listen_key k = listen_key_of(sk);
+		struct owner o = { .pid = n.pid };
+
+		__builtin_memcpy(o.comm, n.comm, sizeof(o.comm));
+		bpf_map_update_elem(&listeners, &k, &o, BPF_NOEXIST);
+	}
+	key = (__u64)sk;
+	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
+	bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

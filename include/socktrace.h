@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Records that cross the ring buffer from bpf/socktrace.bpf.c to user space.
+ * Fixed-width types only, explicit padding, type tag first. */
+#ifndef SOCKTRACE_H
+#define SOCKTRACE_H
+
+#ifdef __VMLINUX_H__
+/* kernel side: types come from vmlinux.h */
+#else
+#include <linux/types.h>
+#endif
+
+#define ST_COMM_LEN 16
+
+/* st_event.type */
+#define ST_EV_CONNECT 1 /* active open: the SYN was sent */
+#define ST_EV_ACCEPT  2 /* passive open: accept() returned the socket */
+#define ST_EV_STATE   3 /* a TCP state transition */
+#define ST_EV_CLOSE   4 /* the socket reached CLOSE; in_state_ns = its lifetime */
+#define ST_EV_MAX     4
+
+/* st_event.flags */
+#define ST_F_OWNER_KNOWN (1u << 0) /* pid/comm are the socket's owner */
+#define ST_F_TIME_KNOWN  (1u << 1) /* in_state_ns is measured (not first sight) */
+
+/* st_event.family */
+#define ST_AF_INET  2
+#define ST_AF_INET6 10
+
+struct st_event {
+	__u8 type;        /* ST_EV_* */
+	__u8 family;      /* ST_AF_INET or ST_AF_INET6 */
+	__u8 old_state;   /* kernel TCP_* numbers; ST_EV_STATE only */
+	__u8 new_state;
+	__u8 flags;       /* ST_F_* */
+	__u8 pad0[3];
+	__u32 pid;        /* owner tgid (valid when ST_F_OWNER_KNOWN) */
+	__u32 pad1;
+	__u64 ts_ns;      /* bpf_ktime_get_ns() */
+	__u64 sock_id;    /* per-run socket id, never an address */
+	__u64 in_state_ns;/* time spent in old_state, or lifetime for CLOSE */
+	__u16 lport;      /* host byte order */
+	__u16 rport;
+	__u32 pad2;
+	__u8 laddr[16];   /* IPv4: first 4 bytes */
+	__u8 raddr[16];
+	char comm[ST_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct st_event) == 96, "st_event layout changed");
+
+#endif /* SOCKTRACE_H */

@@ -1,0 +1,40 @@
+#include "decode.h"
+
+#include <errno.h>
+#include <string.h>
+
+int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct st_record *out)
+{
+	struct st_event e;
+
+	if (size < sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e));
+	if (e.type < 1 || e.type > ST_EV_MAX)
+		return -EINVAL;
+	if (e.family != ST_AF_INET && e.family != ST_AF_INET6)
+		return -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	out->type = e.type;
+	out->family = e.family == ST_AF_INET6 ? 6 : 4;
+	out->old_state = e.old_state;
+	out->new_state = e.new_state;
+	out->owner_known = e.flags & ST_F_OWNER_KNOWN;
+	out->time_known = e.flags & ST_F_TIME_KNOWN;
+	out->pid = out->owner_known ? e.pid : 0;
+	out->ts_ns = e.ts_ns;
+	out->unix_ns = (uint64_t)((int64_t)e.ts_ns + mono_to_unix_ns);
+	out->sock_id = e.sock_id;
+	out->in_state_ns = e.in_state_ns;
+	out->lport = e.lport;
+	out->rport = e.rport;
+	memcpy(out->laddr, e.laddr, sizeof(out->laddr));
+	memcpy(out->raddr, e.raddr, sizeof(out->raddr));
+	if (out->owner_known) {
+		out->comm_len = strnlen(e.comm, ST_COMM_LEN);
+		memcpy(out->comm, e.comm, out->comm_len);
+	}
+	out->comm[out->comm_len] = '\0';
+	return 0;
+}

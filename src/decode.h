@@ -1,0 +1,36 @@
+/* Turns raw ring-buffer records into validated host-side records. */
+#ifndef SOCKTRACE_DECODE_H
+#define SOCKTRACE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "socktrace.h"
+
+struct st_record {
+	unsigned type;      /* ST_EV_* */
+	unsigned family;    /* 4 or 6 */
+	unsigned old_state; /* kernel TCP_* numbers (ST_EV_STATE) */
+	unsigned new_state;
+	bool owner_known;
+	bool time_known;
+	uint32_t pid;
+	uint64_t ts_ns;     /* kernel monotonic */
+	uint64_t unix_ns;   /* wall clock */
+	uint64_t sock_id;
+	uint64_t in_state_ns;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+	char comm[ST_COMM_LEN + 1];
+	size_t comm_len;
+};
+
+/* Decodes one record; mono_to_unix_ns converts kernel monotonic time to
+ * wall-clock time. Returns 0, or -EINVAL for a record that is too short or
+ * carries an unknown type or family. */
+int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct st_record *out);
+
+#endif

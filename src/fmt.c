@@ -1,0 +1,109 @@
+#include "fmt.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const state_names[] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV",  [4] = "FIN_WAIT1",
+	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",  [7] = "CLOSE",     [8] = "CLOSE_WAIT",
+	[9] = "LAST_ACK",    [10] = "LISTEN",    [11] = "CLOSING",  [12] = "NEW_SYN_RECV",
+	[13] = "BOUND_INACTIVE",
+};
+
+const char *tcp_state_name(unsigned state)
+{
+	if (state < sizeof(state_names) / sizeof(state_names[0]) && state_names[state])
+		return state_names[state];
+	return "UNKNOWN";
+}
+
+static size_t clamp(int n, size_t len)
+{
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
+}
+
+size_t fmt_addr(char *buf, size_t len, unsigned family, const uint8_t addr[16])
+{
+	if (!len)
+		return 0;
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return clamp((int)strnlen(buf, len), len);
+}
+
+size_t fmt_endpoint(char *buf, size_t len, unsigned family, const uint8_t addr[16], uint16_t port)
+{
+	char a[FMT_ADDR_LEN];
+
+	fmt_addr(a, sizeof(a), family, addr);
+	if (family == 6)
+		return clamp(snprintf(buf, len, "[%s]:%u", a, port), len);
+	return clamp(snprintf(buf, len, "%s:%u", a, port), len);
+}
+
+size_t fmt_ms(char *buf, size_t len, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	return clamp(snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000),
+			      (unsigned long long)(us % 1000)),
+		     len);
+}
+
+size_t fmt_comm_text(char *buf, size_t len, const char *comm, size_t comm_len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < comm_len && comm[i]; i++) {
+		unsigned char c = (unsigned char)comm[i];
+
+		if (c > ' ' && c < 0x7f && c != '\\') {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = (char)c;
+		} else {
+			if (o + 4 >= len)
+				break;
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+size_t fmt_rfc3339_us(char *buf, size_t len, uint64_t unix_ns)
+{
+	time_t secs = (time_t)(unix_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm))
+		return clamp(snprintf(buf, len, "1970-01-01T00:00:00.000000Z"), len);
+	return clamp(snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+			      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			      (unsigned)(unix_ns % 1000000000ull / 1000)),
+		     len);
+}
+
+size_t fmt_clock_ms(char *buf, size_t len, uint64_t unix_ns)
+{
+	time_t secs = (time_t)(unix_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm))
+		return clamp(snprintf(buf, len, "00:00:00.000"), len);
+	return clamp(snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			      (unsigned)(unix_ns % 1000000000ull / 1000000)),
+		     len);
+}

@@ -1,0 +1,36 @@
+/* Pure formatting helpers shared by the output sinks. */
+#ifndef SOCKTRACE_FMT_H
+#define SOCKTRACE_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest "[ipv6]:port" plus NUL. */
+#define FMT_ENDPOINT_LEN 56
+/* Longest address plus NUL (INET6_ADDRSTRLEN). */
+#define FMT_ADDR_LEN 46
+
+/* Kernel TCP state name ("ESTABLISHED"), or "UNKNOWN". */
+const char *tcp_state_name(unsigned state);
+
+/* Address in the usual notation for family 4 or 6 ("127.0.0.1", "::1",
+ * "::ffff:10.0.0.1"). Returns the length written. */
+size_t fmt_addr(char *buf, size_t len, unsigned family, const uint8_t addr[16]);
+
+/* "127.0.0.1:80" or "[::1]:80". Returns the length written. */
+size_t fmt_endpoint(char *buf, size_t len, unsigned family, const uint8_t addr[16], uint16_t port);
+
+/* Nanoseconds as milliseconds with three decimals ("12.345"). */
+size_t fmt_ms(char *buf, size_t len, uint64_t ns);
+
+/* Process name made safe for a text column: printable ASCII other than
+ * space and backslash is kept, every other byte becomes \xNN. */
+size_t fmt_comm_text(char *buf, size_t len, const char *comm, size_t comm_len);
+
+/* RFC 3339 UTC time with microseconds ("2026-11-23T19:40:01.123456Z"). */
+size_t fmt_rfc3339_us(char *buf, size_t len, uint64_t unix_ns);
+
+/* Local wall-clock time of day ("19:40:01.123"), for the -T column. */
+size_t fmt_clock_ms(char *buf, size_t len, uint64_t unix_ns);
+
+#endif

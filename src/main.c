@@ -1,0 +1,79 @@
+/* socktrace: trace the life of every TCP socket. */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "env_check.h"
+#include "outbuf.h"
+#include "plan.h"
+#include "sink.h"
+#include "tracer.h"
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define OUTBUF_SIZE (256 * 1024)
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal }; /* no SA_RESTART: wake poll */
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE */
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct plan *plan = NULL;
+	struct outbuf *out = NULL;
+	struct sink *sink = NULL;
+	struct tracer *tracer = NULL;
+	int status;
+
+	status = cli_parse(argc, argv, &cfg);
+	if (status || cfg.show_help)
+		return status;
+	if (env_check(KERNEL_BTF))
+		return 1;
+	tracer_set_libbpf_logging(cfg.verbose);
+
+	status = 1;
+	plan = plan__new();
+	if (!plan)
+		goto cleanup;
+	if (cfg.list_attach) {
+		plan_print(plan, stdout);
+		status = 0;
+		goto cleanup;
+	}
+	if (!plan_usable(plan)) {
+		fprintf(stderr, "socktrace: no usable attach method for a required hook:\n");
+		plan_print(plan, stderr);
+		goto cleanup;
+	}
+
+	out = outbuf__new(STDOUT_FILENO, OUTBUF_SIZE);
+	sink = out ? sink__new_text(out, &(struct sink_opts){ .timestamps = cfg.timestamps }) : NULL;
+	if (!sink)
+		goto cleanup;
+	install_signal_handlers();
+	tracer = tracer__new(plan, sink, cfg.verbose);
+	if (tracer)
+		status = tracer_run(tracer, &stop_requested);
+
+cleanup:
+	tracer__free(tracer);
+	sink__free(sink);
+	outbuf__free(out);
+	plan__free(plan);
+	return status;
+}

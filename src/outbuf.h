@@ -1,0 +1,30 @@
+/* A write buffer over a file descriptor: output is appended in memory and
+ * written in one write(2) per flush, never one per event. */
+#ifndef SOCKTRACE_OUTBUF_H
+#define SOCKTRACE_OUTBUF_H
+
+#include <stddef.h>
+
+struct outbuf;
+
+/* fd stays owned by the caller. */
+struct outbuf *outbuf__new(int fd, size_t capacity);
+void outbuf__free(struct outbuf *ob);
+
+/* Appends bytes; flushes first if they do not fit. */
+void outbuf_write(struct outbuf *ob, const char *data, size_t len);
+void outbuf_puts(struct outbuf *ob, const char *s);
+void outbuf_putc(struct outbuf *ob, char c);
+
+/* Room to format into directly: returns a pointer to at least `need` free
+ * bytes (flushing if needed); commit how many were used. */
+char *outbuf_reserve(struct outbuf *ob, size_t need);
+void outbuf_commit(struct outbuf *ob, size_t used);
+
+/* Writes out what is buffered. Returns 0, or -errno of the first failed
+ * write (sticky: later calls return it too and discard output). */
+int outbuf_flush(struct outbuf *ob);
+int outbuf_error(const struct outbuf *ob);
+size_t outbuf_pending(const struct outbuf *ob);
+
+#endif

@@ -1,0 +1,195 @@
+#include "plan.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "kfeat.h"
+
+#define MAX_METHODS 3
+#define MAX_PROBES 2
+#define MAX_PROGS 3 /* incl. NULL terminator */
+
+struct method_def {
+	enum st_method method;
+	const char *label;
+	struct {
+		enum kfeat_kind kind;
+		const char *target;
+	} probes[MAX_PROBES]; /* all must pass; target NULL ends the list */
+	const char *progs[MAX_PROGS];
+};
+
+struct hook_def {
+	const char *name;
+	const char *without; /* what is lost with no method; NULL: required */
+	struct method_def methods[MAX_METHODS];
+};
+
+/* Preference order per hook; program names are those of bpf/socktrace.bpf.c. */
+static const struct hook_def hooks[HOOK_COUNT] = {
+	[HOOK_STATE] = {
+		.name = "state",
+		.methods = {
+			{ METHOD_TP_BTF, "tp_btf", { { KF_TP_BTF, "inet_sock_set_state" } },
+			  { "state_btf" } },
+			{ METHOD_TRACEPOINT, "tracepoint",
+			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { "state_tp" } },
+		},
+	},
+	[HOOK_CONNECT] = {
+		.name = "connect",
+		.without = "CONNECT is reported at the socket's next state change",
+		.methods = {
+			{ METHOD_FENTRY, "fentry", { { KF_FENTRY, "tcp_connect" } },
+			  { "connect_fentry" } },
+			{ METHOD_KPROBE, "kprobe", { { KF_KPROBE, "tcp_connect" } },
+			  { "connect_kprobe" } },
+			{ METHOD_TRACEPOINT, "tracepoint",
+			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
+			  { "connect_exit_tp" } },
+		},
+	},
+	[HOOK_ACCEPT] = {
+		.name = "accept",
+		.without = "no ACCEPT events; accepted sockets keep the listener's owner",
+		.methods = {
+			{ METHOD_FENTRY, "fexit", { { KF_FEXIT, "inet_csk_accept" } },
+			  { "accept_fexit" } },
+			{ METHOD_KPROBE, "kretprobe", { { KF_KRETPROBE, "inet_csk_accept" } },
+			  { "accept_kretprobe" } },
+			{ METHOD_TRACEPOINT, "tracepoint",
+			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
+			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
+			  { "accept_exit_tp", "accept4_exit_tp" } },
+		},
+	},
+	[HOOK_SEED] = {
+		.name = "seed",
+		.without = "sockets opened before start show no owner until their process acts",
+		.methods = {
+			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { "seed_iter" } },
+		},
+	},
+};
+
+enum verdict { NOT_TRIED, REJECTED, CHOSEN };
+
+struct plan {
+	struct {
+		int chosen; /* index into hooks[h].methods, or -1 */
+		enum verdict verdict[MAX_METHODS];
+		char reason[MAX_METHODS][192];
+	} h[HOOK_COUNT];
+};
+
+static int probe_method(struct kfeat *kf, const struct method_def *m, char *reason, size_t len)
+{
+	for (int i = 0; i < MAX_PROBES && m->probes[i].target; i++) {
+		int err = kfeat_probe(kf, m->probes[i].kind, m->probes[i].target, reason, len);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct plan *plan__new(void)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	struct kfeat *kf = kfeat__new();
+
+	if (!p || !kf) {
+		free(p);
+		kfeat__free(kf);
+		return NULL;
+	}
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		p->h[h].chosen = -1;
+		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
+			if (probe_method(kf, &hooks[h].methods[m], p->h[h].reason[m],
+					 sizeof(p->h[h].reason[m]))) {
+				p->h[h].verdict[m] = REJECTED;
+				continue;
+			}
+			p->h[h].verdict[m] = CHOSEN;
+			p->h[h].chosen = m;
+			break;
+		}
+	}
+	kfeat__free(kf);
+	return p;
+}
+
+void plan__free(struct plan *p)
+{
+	free(p);
+}
+
+enum st_method plan_method(const struct plan *p, enum st_hook hook)
+{
+	int m = p->h[hook].chosen;
+
+	return m < 0 ? METHOD_NONE : hooks[hook].methods[m].method;
+}
+
+bool plan_usable(const struct plan *p)
+{
+	for (int h = 0; h < HOOK_COUNT; h++)
+		if (!hooks[h].without && p->h[h].chosen < 0)
+			return false;
+	return true;
+}
+
+void plan_print(const struct plan *p, FILE *out)
+{
+	fprintf(out, "%-8s %-11s %s\n", "HOOK", "METHOD", "STATUS");
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
+			const char *label = hooks[h].methods[m].label;
+
+			switch (p->h[h].verdict[m]) {
+			case CHOSEN:
+				fprintf(out, "%-8s %-11s chosen\n", hooks[h].name, label);
+				break;
+			case REJECTED:
+				fprintf(out, "%-8s %-11s rejected: %s\n", hooks[h].name, label,
+					p->h[h].reason[m]);
+				break;
+			case NOT_TRIED:
+				fprintf(out, "%-8s %-11s not tried (a better method works)\n",
+					hooks[h].name, label);
+				break;
+			}
+		}
+		if (p->h[h].chosen < 0)
+			fprintf(out, "%-8s %-11s %s\n", hooks[h].name, "none",
+				hooks[h].without ? hooks[h].without : "required: cannot trace");
+	}
+}
+
+int plan_apply(const struct plan *p, struct bpf_object *obj)
+{
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
+			const char *const *progs = hooks[h].methods[m].progs;
+
+			for (int i = 0; i < MAX_PROGS && progs[i]; i++) {
+				struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
+
+				if (!prog)
+					return -ENOENT;
+				bpf_program__set_autoload(prog, p->h[h].chosen == m);
+			}
+		}
+	}
+	return 0;
+}
+
+const char *const *plan_programs(const struct plan *p, enum st_hook hook)
+{
+	static const char *const none[] = { NULL };
+	int m = p->h[hook].chosen;
+
+	return m < 0 ? none : hooks[hook].methods[m].progs;
+}

@@ -1,0 +1,48 @@
+/* The attach plan: for each hook, the best method this kernel accepts.
+ * Probing happens once, in plan__new; everything else reads the result. */
+#ifndef SOCKTRACE_PLAN_H
+#define SOCKTRACE_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct bpf_object;
+
+enum st_hook {
+	HOOK_STATE,   /* every TCP state change */
+	HOOK_CONNECT, /* active open, once the local port is known */
+	HOOK_ACCEPT,  /* passive open, in the accepting process */
+	HOOK_SEED,    /* start-up walk of existing sockets and their owners */
+	HOOK_COUNT
+};
+
+enum st_method {
+	METHOD_NONE = -1,
+	METHOD_FENTRY,     /* fentry or fexit */
+	METHOD_KPROBE,     /* kprobe or kretprobe */
+	METHOD_TP_BTF,
+	METHOD_TRACEPOINT, /* classic tracepoint(s) */
+	METHOD_ITER,       /* BPF iterator */
+};
+
+struct plan;
+
+/* Probes every hook's methods in order of preference. NULL on ENOMEM. */
+struct plan *plan__new(void);
+void plan__free(struct plan *p);
+
+enum st_method plan_method(const struct plan *p, enum st_hook hook);
+/* False when a hook the tracer cannot do without has no method. */
+bool plan_usable(const struct plan *p);
+
+/* One line per hook and method: chosen, rejected (with the kernel's
+ * reason) or not tried; hooks without a method say what is lost. */
+void plan_print(const struct plan *p, FILE *out);
+
+/* Enables autoload for the chosen programs only. Returns 0 or -errno. */
+int plan_apply(const struct plan *p, struct bpf_object *obj);
+
+/* Names of the programs of a hook's chosen method, NULL-terminated. */
+const char *const *plan_programs(const struct plan *p, enum st_hook hook);
+
+#endif

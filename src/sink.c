@@ -1,0 +1,49 @@
+#include "sink_impl.h"
+
+#include <stdlib.h>
+
+struct sink *sink__alloc(const struct sink_ops *ops, struct outbuf *out,
+			 const struct sink_opts *opts)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = ops;
+	s->out = out;
+	s->opts = *opts;
+	return s;
+}
+
+void sink__free(struct sink *s)
+{
+	free(s);
+}
+
+void sink_begin(struct sink *s)
+{
+	if (s->ops->begin)
+		s->ops->begin(s);
+}
+
+void sink_event(struct sink *s, const struct st_record *r)
+{
+	s->ops->event(s, r);
+}
+
+void sink_lost(struct sink *s, uint64_t count, uint64_t unix_ns)
+{
+	s->ops->lost(s, count, unix_ns);
+}
+
+int sink_end(struct sink *s)
+{
+	if (s->ops->end)
+		s->ops->end(s);
+	return outbuf_flush(s->out);
+}
+
+int sink_flush(struct sink *s)
+{
+	return outbuf_flush(s->out);
+}

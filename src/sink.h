@@ -1,0 +1,31 @@
+/* Output sinks: the one interface handlers use to report what happened.
+ * Implementations (text, JSON) format records into an outbuf. */
+#ifndef SOCKTRACE_SINK_H
+#define SOCKTRACE_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "outbuf.h"
+
+struct sink;
+
+struct sink_opts {
+	bool timestamps; /* text: leading wall-clock column */
+};
+
+/* The sink writes to out, which stays owned by the caller. */
+struct sink *sink__new_text(struct outbuf *out, const struct sink_opts *opts);
+void sink__free(struct sink *s);
+
+void sink_begin(struct sink *s);
+void sink_event(struct sink *s, const struct st_record *r);
+/* count events were dropped by the kernel side (ring buffer full). */
+void sink_lost(struct sink *s, uint64_t count, uint64_t unix_ns);
+/* Writes out buffered output; returns 0 or -errno of a failed write. */
+int sink_flush(struct sink *s);
+/* Writes any trailer and flushes; returns 0 or -errno of a failed write. */
+int sink_end(struct sink *s);
+
+#endif

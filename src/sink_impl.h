@@ -1,0 +1,23 @@
+/* For sink implementations only. */
+#ifndef SOCKTRACE_SINK_IMPL_H
+#define SOCKTRACE_SINK_IMPL_H
+
+#include "sink.h"
+
+struct sink_ops {
+	void (*begin)(struct sink *s);
+	void (*event)(struct sink *s, const struct st_record *r);
+	void (*lost)(struct sink *s, uint64_t count, uint64_t unix_ns);
+	void (*end)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	struct outbuf *out;
+	struct sink_opts opts;
+};
+
+struct sink *sink__alloc(const struct sink_ops *ops, struct outbuf *out,
+			 const struct sink_opts *opts);
+
+#endif

@@ -1,0 +1,251 @@
+#include "tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "socktrace.skel.h"
+
+#define POLL_MS 50          /* a reader sees each event within this, plus write time */
+#define LOST_CHECK_NS 200000000ull
+#define MAX_LINKS 8
+
+/* Indexes of the kernel side's counters map. */
+enum { CNT_EMITTED, CNT_LOST, CNT_MAX };
+
+struct tracer {
+	struct socktrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	struct sink *sink;
+	bool verbose;
+	int64_t mono_to_unix_ns;
+	uint64_t lost_reported;
+	uint64_t bad_records;
+	int ncpus;
+};
+
+static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level, (void)fmt, (void)args;
+	return 0;
+}
+
+static int print_verbose(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+void tracer_set_libbpf_logging(bool verbose)
+{
+	libbpf_set_print(verbose ? print_verbose : print_quiet);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	struct st_record r;
+
+	if (decode_event(data, size, t->mono_to_unix_ns, &r)) {
+		t->bad_records++;
+		return 0;
+	}
+	sink_event(t->sink, &r);
+	return 0;
+}
+
+static struct bpf_program *program(struct tracer *t, const char *name)
+{
+	return bpf_object__find_program_by_name(t->skel->obj, name);
+}
+
+/* Attaches the chosen program(s) of every hook but the seed. */
+static int attach_chosen(struct tracer *t, const struct plan *plan)
+{
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		if (h == HOOK_SEED)
+			continue;
+		const char *const *progs = plan_programs(plan, (enum st_hook)h);
+
+		for (int i = 0; progs[i]; i++) {
+			struct bpf_program *prog = program(t, progs[i]);
+			struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
+
+			if (!link || t->nlinks == MAX_LINKS) {
+				fprintf(stderr, "socktrace: attaching %s failed: %s\n", progs[i],
+					strerror(errno));
+				bpf_link__destroy(link);
+				return -1;
+			}
+			t->links[t->nlinks++] = link;
+		}
+	}
+	return 0;
+}
+
+/* Runs the seed iterator once, after the hooks are attached, so that every
+ * socket is either seeded or seen by a hook. Failure only costs owners of
+ * pre-existing sockets, so it is reported, not fatal. */
+static void seed_existing(struct tracer *t, const struct plan *plan)
+{
+	const char *const *progs = plan_programs(plan, HOOK_SEED);
+	struct bpf_program *prog = progs[0] ? program(t, progs[0]) : NULL;
+	struct bpf_link *link;
+	char buf[64];
+	int fd;
+
+	if (!prog)
+		return;
+	link = bpf_program__attach_iter(prog, NULL);
+	fd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	if (fd < 0) {
+		fprintf(stderr, "socktrace: warning: cannot walk existing sockets (%s); their "
+				"owners show as '-' until their process acts\n",
+			strerror(errno));
+	} else {
+		for (;;) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+
+			if (n == 0 || (n < 0 && errno != EINTR))
+				break;
+		}
+		close(fd);
+	}
+	bpf_link__destroy(link);
+}
+
+struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verbose)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return NULL;
+	t->sink = sink;
+	t->verbose = verbose;
+	t->ncpus = libbpf_num_possible_cpus();
+	t->skel = socktrace_bpf__open();
+	if (!t->skel || t->ncpus <= 0) {
+		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->connect_via_syscall = plan_method(plan, HOOK_CONNECT) == METHOD_TRACEPOINT;
+	err = plan_apply(plan, t->skel->obj);
+	if (!err)
+		err = socktrace_bpf__load(t->skel);
+	if (err) {
+		fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for "
+				"the verifier log)\n",
+			strerror(-err));
+		goto fail;
+	}
+	if (attach_chosen(t, plan))
+		goto fail;
+	seed_existing(t, plan);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	if (!t->rb) {
+		fprintf(stderr, "socktrace: creating the ring buffer reader failed: %s\n",
+			strerror(errno));
+		goto fail;
+	}
+	t->mono_to_unix_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+	return t;
+fail:
+	tracer__free(t);
+	return NULL;
+}
+
+void tracer__free(struct tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	for (int i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	socktrace_bpf__destroy(t->skel);
+	free(t);
+}
+
+static uint64_t read_counter(struct tracer *t, uint32_t idx)
+{
+	uint64_t vals[t->ncpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &idx, vals))
+		return 0;
+	for (int i = 0; i < t->ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static void report_lost(struct tracer *t)
+{
+	uint64_t lost = read_counter(t, CNT_LOST);
+
+	if (lost > t->lost_reported) {
+		sink_lost(t->sink, lost - t->lost_reported, clock_ns(CLOCK_REALTIME));
+		t->lost_reported = lost;
+	}
+}
+
+/* A write error ends the run: quietly when the reader went away. */
+static int output_failed(int err)
+{
+	if (err == -EPIPE)
+		return 0;
+	fprintf(stderr, "socktrace: writing output failed: %s\n", strerror(-err));
+	return 1;
+}
+
+int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
+{
+	uint64_t next_lost_check = 0;
+	int err, status = 0;
+
+	sink_begin(t->sink);
+	while (!*stop) {
+		err = ring_buffer__poll(t->rb, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "socktrace: reading events failed: %s\n", strerror(-err));
+			status = 1;
+			break;
+		}
+		if (clock_ns(CLOCK_MONOTONIC) >= next_lost_check) {
+			report_lost(t);
+			next_lost_check = clock_ns(CLOCK_MONOTONIC) + LOST_CHECK_NS;
+		}
+		err = sink_flush(t->sink);
+		if (err)
+			return output_failed(err);
+	}
+	ring_buffer__consume(t->rb);
+	report_lost(t);
+	err = sink_end(t->sink);
+	if (err)
+		return output_failed(err);
+	if (t->lost_reported)
+		fprintf(stderr, "socktrace: %llu events lost (ring buffer full)\n",
+			(unsigned long long)t->lost_reported);
+	if (t->verbose)
+		fprintf(stderr, "socktrace: kernel emitted %llu events, lost %llu; %llu bad records\n",
+			(unsigned long long)read_counter(t, CNT_EMITTED),
+			(unsigned long long)t->lost_reported, (unsigned long long)t->bad_records);
+	return status;
+}

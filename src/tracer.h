@@ -1,0 +1,26 @@
+/* The running tracer: loads the BPF programs the plan chose, attaches
+ * them, and feeds decoded events to a sink until asked to stop. */
+#ifndef SOCKTRACE_TRACER_H
+#define SOCKTRACE_TRACER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "plan.h"
+#include "sink.h"
+
+struct tracer;
+
+/* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
+void tracer_set_libbpf_logging(bool verbose);
+
+/* Loads and attaches; prints why to stderr and returns NULL on failure.
+ * The sink stays owned by the caller. */
+struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verbose);
+void tracer__free(struct tracer *t);
+
+/* Polls until *stop is set or output fails. Returns the process exit
+ * status: 0 (stopped, or the reader went away), 1 on an error. */
+int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop);
+
+#endif
