@@ -68,7 +68,7 @@ run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/ok
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUTPUT)
 
 test-unit: $(UNIT_BINS)
@@ -77,7 +77,7 @@ test-unit: $(UNIT_BINS)
 test-e2e: $(OUTPUT)/socktrace
 	$(Q)tests/run.sh $(OUTPUT) e2e
 
-$(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
+$(OUTPUT) $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
 # BPF object and skeleton.
@@ -104,9 +104,6 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -o $@
 
-$(OUTPUT)/helpers/ok: | $(OUTPUT)/helpers
-	$(Q)touch $@
-
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))
 	$(Q)mkdir -p $(dir $(VMLINUX))
@@ -119,4 +116,4 @@ install: all
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/unit/*.d)

@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# Connect, accept and every state transition, with the right owner on each line.
+
+load helpers
+
+setup() {
+	PORT=$(free_port)
+}
+
+teardown() {
+	cleanup_processes
+}
+
+# check_client_and_server LOCAL_IP_FIELD: asserts on the trace of one curl
+# to the server on $PORT. RIP is how the remote address prints.
+check_client_and_server() {
+	local rip=$1 client server cport
+	client=$(sock_where "\$2 == $CURL_PID && \$7 == \"CONNECT\" && \$6 == \"$rip:$PORT\"")
+	[ -n "$client" ] || { cat "$TRACE"; echo "no CONNECT by curl $CURL_PID"; return 1; }
+	[ "$(wc -w <<<"$client")" -eq 1 ]
+	# Every line of the client socket belongs to curl, including softirq ones.
+	[ "$(owners_of "$client")" = "$CURL_PID curl" ] || { owners_of "$client"; return 1; }
+	[ "$(events_of "$client" | head -n 3 | paste -sd,)" = "CONNECT,CLOSE -> SYN_SENT,SYN_SENT -> ESTABLISHED" ]
+	assert_chain "$client"
+	assert_lifecycle_end "$client"
+
+	cport=$(awk -v id="$client" '$1 == id && $7 == "CONNECT" { n = split($5, a, ":"); print a[n] }' "$TRACE")
+	server=$(sock_where "\$7 == \"ACCEPT\" && \$5 ~ /:$PORT\$/ && \$6 ~ /:$cport\$/")
+	[ -n "$server" ] || { cat "$TRACE"; echo "no ACCEPT of port $cport"; return 1; }
+	[ "$(owners_of "$server")" = "$SERVER_PID python3" ] || { owners_of "$server"; return 1; }
+	# The child's handshake transitions run in softirq; they still carry the server.
+	events_of "$server" | grep -qx "LISTEN -> SYN_RECV"
+	events_of "$server" | grep -qx "SYN_RECV -> ESTABLISHED"
+	events_of "$server" | grep -qx "ACCEPT"
+	assert_chain "$server"
+	assert_lifecycle_end "$server"
+}
+
+@test "curl over 127.0.0.1: client and server lifecycles with their owners" {
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	check_client_and_server 127.0.0.1
+}
+
+@test "curl over ::1: IPv6 lifecycles with their owners" {
+	start_http_server "$PORT" ::1
+	start_tracer
+	run_curl "http://[::1]:$PORT/"
+	stop_tracer
+	check_client_and_server "[::1]"
+	grep -qE " 6  \[::1\]:$PORT " "$TRACE"
+}
+
+@test "IPv4 client of a dual-stack server: the server side is v4-mapped IPv6" {
+	start_http_server "$PORT" ::
+	start_tracer
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	check_client_and_server 127.0.0.1
+	grep -qE " 6  \[::ffff:127\.0\.0\.1\]:$PORT " "$TRACE"
+}
+
+@test "server started after the tracer: listen() and accepted sockets carry its pid" {
+	start_tracer
+	start_http_server "$PORT" 127.0.0.1
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	listener=$(sock_where "\$7 == \"CLOSE\" && \$9 == \"LISTEN\" && \$5 == \"127.0.0.1:$PORT\"")
+	[ -n "$listener" ]
+	[ "$(owners_of "$listener")" = "$SERVER_PID python3" ]
+	check_client_and_server 127.0.0.1
+}
+
+@test "refused connect: SYN_SENT -> CLOSE for the caller" {
+	start_tracer
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	client=$(sock_where "\$2 == $CURL_PID && \$7 == \"CONNECT\" && \$6 == \"127.0.0.1:$PORT\"")
+	[ -n "$client" ] || { cat "$TRACE"; return 1; }
+	[ "$(owners_of "$client")" = "$CURL_PID curl" ]
+	[ "$(events_of "$client" | paste -sd,)" = "CONNECT,CLOSE -> SYN_SENT,SYN_SENT -> CLOSE,CLOSE" ]
+	# The local port was assigned and is reported, not 0.
+	awk -v id="$client" '$1 == id { split($5, a, ":"); if (a[2] == 0) exit 1 }' "$TRACE"
+}
+
+@test "output through a pipe is flushed while the tracer runs" {
+	start_http_server "$PORT" 127.0.0.1
+	TRACE=$BATS_TEST_TMPDIR/piped.out
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	cat "$BATS_TEST_TMPDIR/fifo" >"$TRACE" &
+	CAT_PID=$!
+	"$SOCKTRACE" 2>/dev/null >"$BATS_TEST_TMPDIR/fifo" &
+	TRACER_PID=$!
+	wait_for test -s "$TRACE"
+	run_curl "http://127.0.0.1:$PORT/"
+	# Seen within a second while socktrace is still running (it flushes every 50 ms).
+	for _ in $(seq 20); do
+		grep -q "^[0-9]* *$CURL_PID .*CONNECT" "$TRACE" && break
+		sleep 0.05
+	done
+	kill -0 "$TRACER_PID"
+	grep -q "^[0-9]* *$CURL_PID .*CONNECT" "$TRACE"
+	stop_tracer
+	wait "$CAT_PID"
+}
+
+@test "no kernel address appears in the output" {
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer -T -v
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$(wc -l <"$TRACE")" -gt 5 ]
+	! grep -Ei 'ffff[0-9a-f]{12}' "$TRACE" "$TRACE_ERR"
+}
