@@ -44,8 +44,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
-CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/sink.c src/sink_text.c src/decode.c
-APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/plan.c src/tracer.c
+CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
+	src/sink_json.c src/decode.c
+APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/kfilter.c src/plan.c src/tracer.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -102,7 +103,7 @@ $(OUTPUT)/socktrace: $(CORE_OBJS) $(APP_OBJS)
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -lz -o $@
 
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))

@@ -28,6 +28,15 @@
 /* Set by user space before load. */
 const volatile bool connect_via_syscall = false; /* connect hook is sys_exit_connect */
 
+/* Filters (src/kfilter.c): AND across kinds, OR within a set. */
+const volatile bool filter_pid = false;     /* owner tgid in filter_pids */
+const volatile bool filter_port = false;    /* either port in port_sets[ST_PORTS_ANY] */
+const volatile bool filter_lport = false;   /* local port in port_sets[ST_PORTS_LOCAL] */
+const volatile bool filter_rport = false;   /* remote port in port_sets[ST_PORTS_REMOTE] */
+const volatile __u8 filter_family = 0;      /* ST_AF_INET or ST_AF_INET6; 0: both */
+const volatile bool filter_comm = false;
+const volatile char filter_comm_name[ST_COMM_LEN] = {};
+
 struct sock_info {
 	__u64 id;
 	__u64 first_ns;  /* first event seen for this socket */
@@ -79,13 +88,24 @@ struct {
 	__type(value, __u64);
 } connecting SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ST_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ST_PORTS_SETS);
+	__type(key, __u32);
+	__type(value, struct st_port_set);
+} port_sets SEC(".maps");
+
 /* ST_CNT_* counters, per CPU; user space sums them. */
-#define ST_CNT_EMITTED 0
-#define ST_CNT_LOST 1
-#define ST_CNT_MAX 2
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ST_CNT_MAX);
+	__uint(max_entries, ST_CNT_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -124,29 +144,70 @@ static __always_inline struct listen_key listen_key_of(const struct sock *sk)
 	return k;
 }
 
-static __always_inline void fill_addrs(struct st_event *e, const struct sock *sk)
+static __always_inline void fill_addrs(struct st_event *e, const struct sock *sk, __u16 family)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	e->lport = local_port_of(sk);
-	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET6) {
-		e->family = ST_AF_INET6;
 		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
-		e->family = ST_AF_INET;
 		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
 	}
+}
+
+static __always_inline bool port_in(__u32 set, __u16 port)
+{
+	struct st_port_set *ps = bpf_map_lookup_elem(&port_sets, &set);
+
+	return ps && (ps->bits[port >> 6] & (1ull << (port & 63)));
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < ST_COMM_LEN; i++) {
+		if (comm[i] != filter_comm_name[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Whether the socket passes the user's filters; decided before reserving
+ * ring buffer space, on the socket's owner (not "current"). */
+static __always_inline bool wanted(const struct sock_info *si, __u8 family, __u16 lport,
+				   __u16 rport)
+{
+	if (filter_family && family != filter_family)
+		return false;
+	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &si->pid)))
+		return false;
+	if (filter_comm && (!si->owner_known || !comm_matches(si->comm)))
+		return false;
+	if (filter_port && !port_in(ST_PORTS_ANY, lport) && !port_in(ST_PORTS_ANY, rport))
+		return false;
+	if (filter_lport && !port_in(ST_PORTS_LOCAL, lport))
+		return false;
+	if (filter_rport && !port_in(ST_PORTS_REMOTE, rport))
+		return false;
+	return true;
 }
 
 static __always_inline void emit(const struct sock *sk, const struct sock_info *si, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
 				 bool time_known)
 {
-	struct st_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u8 fam = family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
+	__u16 lport = local_port_of(sk);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	struct st_event *e;
 
+	if (!wanted(si, fam, lport, rport)) {
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(ST_CNT_LOST);
 		return;
@@ -165,7 +226,10 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 	}
 	if (time_known)
 		e->flags |= ST_F_TIME_KNOWN;
-	fill_addrs(e, sk);
+	e->family = fam;
+	e->lport = lport;
+	e->rport = rport;
+	fill_addrs(e, sk, family);
 	bpf_ringbuf_submit(e, 0);
 	count(ST_CNT_EMITTED);
 }

@@ -27,6 +27,23 @@
 #define ST_AF_INET  2
 #define ST_AF_INET6 10
 
+/* Kernel-side counters (per-CPU array "counters"), summed by user space. */
+#define ST_CNT_EMITTED  0 /* events written to the ring buffer */
+#define ST_CNT_LOST     1 /* events dropped: ring buffer full */
+#define ST_CNT_FILTERED 2 /* events dropped by the user's filters */
+#define ST_CNT_COUNT    3
+
+/* Filter sets. Ports: one bitmap per kind, indexed by port number. */
+#define ST_MAX_PIDS     1024
+#define ST_PORTS_ANY    0 /* -P: either end */
+#define ST_PORTS_LOCAL  1 /* -L */
+#define ST_PORTS_REMOTE 2 /* -D */
+#define ST_PORTS_SETS   3
+
+struct st_port_set {
+	__u64 bits[65536 / 64];
+};
+
 struct st_event {
 	__u8 type;        /* ST_EV_* */
 	__u8 family;      /* ST_AF_INET or ST_AF_INET6 */

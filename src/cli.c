@@ -4,23 +4,44 @@
 #include "cli.h"
 
 #include <argp.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE };
+
+#define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
 static const char doc[] =
 	"Trace the life of every TCP socket: connect, accept, each state change\n"
 	"with the time spent in the state before, and close.\n"
 	"\n"
-	"USAGE: socktrace [-T] [-v] [--list-attach]\n"
+	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
+	"                 [-D PORT,..] [-4|-6] [-c COMM] [--list-attach]\n"
+	"\n"
+	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    socktrace                # trace all TCP sockets\n"
-	"    socktrace -T             # with wall-clock timestamps\n"
-	"    socktrace --list-attach  # show how each hook attaches on this kernel\n";
+	"    socktrace                    # trace all TCP sockets\n"
+	"    socktrace -T                 # with wall-clock timestamps\n"
+	"    socktrace -p 181,182         # sockets owned by pids 181 or 182\n"
+	"    socktrace -P 80,443          # connections with port 80 or 443 at either end\n"
+	"    socktrace -L 8080 -6         # IPv6 sockets with local port 8080\n"
+	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
+	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
+	"    socktrace --list-attach      # show how each hook attaches on this kernel\n";
 
 static const struct argp_option options[] = {
+	{ "pid", 'p', "PID[,PID...]", 0, "Only sockets owned by these processes", 0 },
+	{ "port", 'P', "PORT[,...]", 0, "Only connections with one of these ports at either end", 0 },
+	{ "localport", 'L', "PORT[,...]", 0, "Only sockets with one of these local ports", 0 },
+	{ "remoteport", 'D', "PORT[,...]", 0, "Only sockets with one of these remote ports", 0 },
+	{ "ipv4", '4', NULL, 0, "Only IPv4 sockets", 0 },
+	{ "ipv6", '6', NULL, 0, "Only IPv6 sockets", 0 },
+	{ "comm", 'c', "NAME", 0, "Only sockets owned by processes with this name", 0 },
+	{ "json", 'j', NULL, 0, "Write one JSON object per line (NDJSON)", 0 },
+	{ "output", 'o', "FILE", 0, "Write to FILE (mode 0600; gzip if it ends in .gz)", 0 },
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf messages and event counters", 0 },
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
@@ -29,11 +50,107 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
+/* Parses "N[,N...]" into out[*n...], each in [min, max]. On error prints
+ * one line naming the option and the value and returns EINVAL. */
+static error_t parse_list(struct argp_state *state, const char *opt, const char *arg, long min,
+			  long max, uint32_t *out, size_t cap, size_t *n)
+{
+	const char *p = arg;
+
+	if (!*arg) {
+		argp_error(state, "empty value for %s", opt);
+		return EINVAL;
+	}
+	for (;;) {
+		char *end;
+		long v = 0;
+
+		errno = 0;
+		end = (char *)p;
+		if (*p >= '0' && *p <= '9') /* no sign, no space: strtol would take them */
+			v = strtol(p, &end, 10);
+		if (end == p || (*end && *end != ',')) {
+			argp_error(state, "invalid value '%s' for %s: expected a number list like 1,2,3",
+				   arg, opt);
+			return EINVAL;
+		}
+		if (errno == ERANGE || v < min || v > max) {
+			argp_error(state, "invalid value '%.*s' for %s: must be %ld..%ld",
+				   (int)(end - p), p, opt, min, max);
+			return EINVAL;
+		}
+		if (*n == cap) {
+			argp_error(state, "too many values for %s (at most %zu)", opt, cap);
+			return EINVAL;
+		}
+		out[(*n)++] = (uint32_t)v;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+static error_t parse_ports(struct argp_state *state, const char *opt, const char *arg,
+			   struct filter_cfg *f, int set)
+{
+	uint32_t tmp[CLI_MAX_PORTS];
+	size_t n = 0;
+	error_t err = parse_list(state, opt, arg, 1, 65535, tmp, CLI_MAX_PORTS - f->nports[set], &n);
+
+	for (size_t i = 0; !err && i < n; i++)
+		f->ports[set][f->nports[set]++] = (uint16_t)tmp[i];
+	return err;
+}
+
+static error_t set_family(struct argp_state *state, struct filter_cfg *f, unsigned family)
+{
+	if (f->family && f->family != family) {
+		argp_error(state, "-4 and -6 exclude each other");
+		return EINVAL;
+	}
+	f->family = family;
+	return 0;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
+	struct filter_cfg *f = &cfg->filter;
 
 	switch (key) {
+	case 'p':
+		return parse_list(state, "--pid", arg, 1, PID_MAX, f->pids, ST_MAX_PIDS, &f->npids);
+	case 'P':
+		return parse_ports(state, "--port", arg, f, ST_PORTS_ANY);
+	case 'L':
+		return parse_ports(state, "--localport", arg, f, ST_PORTS_LOCAL);
+	case 'D':
+		return parse_ports(state, "--remoteport", arg, f, ST_PORTS_REMOTE);
+	case '4':
+		return set_family(state, f, 4);
+	case '6':
+		return set_family(state, f, 6);
+	case 'c':
+		if (!*arg || strlen(arg) >= ST_COMM_LEN) {
+			argp_error(state, "invalid value '%s' for --comm: must be 1..%d bytes "
+					  "(the kernel keeps %d)",
+				   arg, ST_COMM_LEN - 1, ST_COMM_LEN - 1);
+			return EINVAL;
+		}
+		memset(f->comm, 0, sizeof(f->comm));
+		memcpy(f->comm, arg, strlen(arg));
+		f->has_comm = true;
+		break;
+	case 'j':
+		cfg->json = true;
+		break;
+	case 'o':
+		if (!*arg) {
+			argp_error(state, "empty file name for --output");
+			return EINVAL;
+		}
+		cfg->output = arg;
+		break;
 	case 'T':
 		cfg->timestamps = true;
 		break;

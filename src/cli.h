@@ -3,8 +3,29 @@
 #define SOCKTRACE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "socktrace.h"
+
+#define CLI_MAX_PORTS 1024 /* per port option */
+
+/* What to keep; every kind given must match (AND), any value of a list may
+ * (OR). Applied in the kernel. */
+struct filter_cfg {
+	uint32_t pids[ST_MAX_PIDS];
+	size_t npids;
+	uint16_t ports[ST_PORTS_SETS][CLI_MAX_PORTS]; /* indexed by ST_PORTS_* */
+	size_t nports[ST_PORTS_SETS];
+	unsigned family; /* 4 or 6; 0: both */
+	char comm[ST_COMM_LEN];
+	bool has_comm;
+};
 
 struct config {
+	struct filter_cfg filter;
+	bool json;        /* -j: NDJSON instead of text */
+	const char *output; /* -o: file (".gz": gzip); NULL: stdout */
 	bool timestamps;  /* -T: wall-clock time on each line */
 	bool verbose;     /* -v: libbpf messages and counters at exit */
 	bool list_attach; /* --list-attach: print the attach plan and exit */

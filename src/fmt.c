@@ -107,3 +107,65 @@ size_t fmt_clock_ms(char *buf, size_t len, uint64_t unix_ns)
 			      (unsigned)(unix_ns % 1000000000ull / 1000000)),
 		     len);
 }
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < need + 1 || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i <= need; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+size_t fmt_json_string(char *buf, size_t len, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (len < FMT_JSON_STRING_MAX(n)) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	buf[o++] = '"';
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		size_t seq = utf8_seq_len(u + i, n - i);
+
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c >= 0x20 && seq) {
+			memcpy(buf + o, s + i, seq);
+			o += seq;
+			i += seq;
+			continue;
+		} else {
+			memcpy(buf + o, "\\u00", 4);
+			buf[o + 4] = hex[c >> 4];
+			buf[o + 5] = hex[c & 15];
+			o += 6;
+		}
+		i++;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return o;
+}

@@ -1,11 +1,10 @@
 /* socktrace: trace the life of every TCP socket. */
 #include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "env_check.h"
-#include "outbuf.h"
+#include "output.h"
 #include "plan.h"
 #include "sink.h"
 #include "tracer.h"
@@ -28,6 +27,13 @@ static void install_signal_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE */
+}
+
+static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
+{
+	const struct sink_opts opts = { .timestamps = cfg->timestamps };
+
+	return cfg->json ? sink__new_json(out, &opts) : sink__new_text(out, &opts);
 }
 
 int main(int argc, char **argv)
@@ -61,14 +67,18 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	out = outbuf__new(STDOUT_FILENO, OUTBUF_SIZE);
-	sink = out ? sink__new_text(out, &(struct sink_opts){ .timestamps = cfg.timestamps }) : NULL;
+	out = output_open(cfg.output, OUTBUF_SIZE);
+	if (!out)
+		goto cleanup;
+	sink = open_sink(&cfg, out);
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
-	tracer = tracer__new(plan, sink, cfg.verbose);
-	if (tracer)
-		status = tracer_run(tracer, &stop_requested);
+	tracer = tracer__new(plan, &cfg.filter, sink, cfg.verbose);
+	if (!tracer)
+		goto cleanup;
+	plan_announce(plan, stderr);
+	status = tracer_run(tracer, &stop_requested);
 
 cleanup:
 	tracer__free(tracer);

@@ -4,28 +4,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 struct outbuf {
 	int fd;
+	unsigned flags;
+	gzFile gz; /* OUTBUF_GZIP: writes go through zlib */
+	int finished;
 	int err;
 	size_t len;
 	size_t cap;
 	char *data;
 };
 
-struct outbuf *outbuf__new(int fd, size_t capacity)
+struct outbuf *outbuf__new(int fd, size_t capacity, unsigned flags)
 {
 	struct outbuf *ob = calloc(1, sizeof(*ob));
 
 	if (!ob)
 		return NULL;
+	ob->fd = fd;
+	ob->flags = flags;
+	ob->cap = capacity;
 	ob->data = malloc(capacity);
-	if (!ob->data) {
+	if (ob->data && (flags & OUTBUF_GZIP)) {
+		int gzfd = dup(fd); /* gzclose closes it; fd stays ours */
+
+		ob->gz = gzfd >= 0 ? gzdopen(gzfd, "wb") : NULL;
+		if (!ob->gz && gzfd >= 0)
+			close(gzfd);
+	}
+	if (!ob->data || ((flags & OUTBUF_GZIP) && !ob->gz)) {
+		free(ob->data);
 		free(ob);
 		return NULL;
 	}
-	ob->fd = fd;
-	ob->cap = capacity;
 	return ob;
 }
 
@@ -33,14 +46,55 @@ void outbuf__free(struct outbuf *ob)
 {
 	if (!ob)
 		return;
+	if (ob->gz)
+		gzclose(ob->gz);
+	if (ob->flags & OUTBUF_OWNS_FD)
+		close(ob->fd);
 	free(ob->data);
 	free(ob);
+}
+
+/* gzip: one deflate per flush, synced so a reader can decompress what has
+ * been written so far. */
+static int gz_flush(struct outbuf *ob)
+{
+	if (ob->len && gzwrite(ob->gz, ob->data, (unsigned)ob->len) != (int)ob->len)
+		ob->err = errno ? -errno : -EIO;
+	else if (gzflush(ob->gz, Z_SYNC_FLUSH) != Z_OK)
+		ob->err = errno ? -errno : -EIO;
+	ob->len = 0;
+	return ob->err;
+}
+
+int outbuf_finish(struct outbuf *ob)
+{
+	int err = outbuf_flush(ob);
+
+	if (ob->gz) {
+		int rc = gzclose(ob->gz);
+
+		ob->gz = NULL;
+		if (!err && rc != Z_OK)
+			err = ob->err = errno ? -errno : -EIO;
+	}
+	ob->finished = 1;
+	return err;
 }
 
 int outbuf_flush(struct outbuf *ob)
 {
 	size_t off = 0;
 
+	if (ob->finished || ob->err) {
+		ob->len = 0;
+		return ob->err;
+	}
+	if (ob->gz) {
+		if (!ob->len)
+			return 0;
+		errno = 0;
+		return gz_flush(ob);
+	}
 	while (!ob->err && off < ob->len) {
 		ssize_t n = write(ob->fd, ob->data + off, ob->len - off);
 

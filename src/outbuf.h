@@ -7,9 +7,17 @@
 
 struct outbuf;
 
-/* fd stays owned by the caller. */
-struct outbuf *outbuf__new(int fd, size_t capacity);
+enum outbuf_flags {
+	OUTBUF_GZIP = 1 << 0,    /* gzip-compress (zlib), trailer written by outbuf_finish */
+	OUTBUF_OWNS_FD = 1 << 1, /* close fd in outbuf__free */
+};
+
+struct outbuf *outbuf__new(int fd, size_t capacity, unsigned flags);
 void outbuf__free(struct outbuf *ob);
+
+/* Flushes and, for gzip, writes the trailer. Returns 0 or -errno. Output
+ * written after it is discarded. */
+int outbuf_finish(struct outbuf *ob);
 
 /* Appends bytes; flushes first if they do not fit. */
 void outbuf_write(struct outbuf *ob, const char *data, size_t len);

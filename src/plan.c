@@ -168,6 +168,19 @@ void plan_print(const struct plan *p, FILE *out)
 	}
 }
 
+void plan_announce(const struct plan *p, FILE *out)
+{
+	fprintf(out, "socktrace: tracing (");
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		int m = p->h[h].chosen;
+
+		fprintf(out, "%s%s=%s", h ? " " : "", hooks[h].name,
+			m < 0 ? "none" : hooks[h].methods[m].label);
+	}
+	fprintf(out, "); Ctrl-C to stop\n");
+	fflush(out);
+}
+
 int plan_apply(const struct plan *p, struct bpf_object *obj)
 {
 	for (int h = 0; h < HOOK_COUNT; h++) {

@@ -39,6 +39,10 @@ bool plan_usable(const struct plan *p);
  * reason) or not tried; hooks without a method say what is lost. */
 void plan_print(const struct plan *p, FILE *out);
 
+/* One line: "socktrace: tracing (state=tp_btf connect=... )", printed once
+ * every hook is attached. */
+void plan_announce(const struct plan *p, FILE *out);
+
 /* Enables autoload for the chosen programs only. Returns 0 or -errno. */
 int plan_apply(const struct plan *p, struct bpf_object *obj);
 

@@ -31,16 +31,16 @@ void sink_event(struct sink *s, const struct st_record *r)
 	s->ops->event(s, r);
 }
 
-void sink_lost(struct sink *s, uint64_t count, uint64_t unix_ns)
+void sink_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
 {
-	s->ops->lost(s, count, unix_ns);
+	s->ops->lost(s, count, ts_ns, unix_ns);
 }
 
 int sink_end(struct sink *s)
 {
 	if (s->ops->end)
 		s->ops->end(s);
-	return outbuf_flush(s->out);
+	return outbuf_finish(s->out);
 }
 
 int sink_flush(struct sink *s)

@@ -17,12 +17,14 @@ struct sink_opts {
 
 /* The sink writes to out, which stays owned by the caller. */
 struct sink *sink__new_text(struct outbuf *out, const struct sink_opts *opts);
+/* NDJSON, one object per event; schema in README.md. */
+struct sink *sink__new_json(struct outbuf *out, const struct sink_opts *opts);
 void sink__free(struct sink *s);
 
 void sink_begin(struct sink *s);
 void sink_event(struct sink *s, const struct st_record *r);
 /* count events were dropped by the kernel side (ring buffer full). */
-void sink_lost(struct sink *s, uint64_t count, uint64_t unix_ns);
+void sink_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns);
 /* Writes out buffered output; returns 0 or -errno of a failed write. */
 int sink_flush(struct sink *s);
 /* Writes any trailer and flushes; returns 0 or -errno of a failed write. */

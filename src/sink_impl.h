@@ -7,7 +7,7 @@
 struct sink_ops {
 	void (*begin)(struct sink *s);
 	void (*event)(struct sink *s, const struct st_record *r);
-	void (*lost)(struct sink *s, uint64_t count, uint64_t unix_ns);
+	void (*lost)(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns);
 	void (*end)(struct sink *s);
 };
 

@@ -68,8 +68,9 @@ static void text_event(struct sink *s, const struct st_record *r)
 	outbuf_commit(s->out, n > 0 ? (size_t)n : 0);
 }
 
-static void text_lost(struct sink *s, uint64_t count, uint64_t unix_ns)
+static void text_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
 {
+	(void)ts_ns;
 	char line[96], tbuf[32] = "";
 	int n;
 

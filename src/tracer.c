@@ -12,14 +12,12 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "kfilter.h"
 #include "socktrace.skel.h"
 
 #define POLL_MS 50          /* a reader sees each event within this, plus write time */
 #define LOST_CHECK_NS 200000000ull
 #define MAX_LINKS 8
-
-/* Indexes of the kernel side's counters map. */
-enum { CNT_EMITTED, CNT_LOST, CNT_MAX };
 
 struct tracer {
 	struct socktrace_bpf *skel;
@@ -132,7 +130,8 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 	bpf_link__destroy(link);
 }
 
-struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verbose)
+struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
+			   struct sink *sink, bool verbose)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	int err;
@@ -148,6 +147,7 @@ struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verb
 		goto fail;
 	}
 	t->skel->rodata->connect_via_syscall = plan_method(plan, HOOK_CONNECT) == METHOD_TRACEPOINT;
+	kfilter_set_rodata(filter, t->skel);
 	err = plan_apply(plan, t->skel->obj);
 	if (!err)
 		err = socktrace_bpf__load(t->skel);
@@ -155,6 +155,11 @@ struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verb
 		fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for "
 				"the verifier log)\n",
 			strerror(-err));
+		goto fail;
+	}
+	err = kfilter_fill_maps(filter, t->skel);
+	if (err) {
+		fprintf(stderr, "socktrace: setting up the filters failed: %s\n", strerror(-err));
 		goto fail;
 	}
 	if (attach_chosen(t, plan))
@@ -197,10 +202,11 @@ static uint64_t read_counter(struct tracer *t, uint32_t idx)
 
 static void report_lost(struct tracer *t)
 {
-	uint64_t lost = read_counter(t, CNT_LOST);
+	uint64_t lost = read_counter(t, ST_CNT_LOST);
 
 	if (lost > t->lost_reported) {
-		sink_lost(t->sink, lost - t->lost_reported, clock_ns(CLOCK_REALTIME));
+		sink_lost(t->sink, lost - t->lost_reported, clock_ns(CLOCK_MONOTONIC),
+			  clock_ns(CLOCK_REALTIME));
 		t->lost_reported = lost;
 	}
 }
@@ -244,8 +250,11 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 		fprintf(stderr, "socktrace: %llu events lost (ring buffer full)\n",
 			(unsigned long long)t->lost_reported);
 	if (t->verbose)
-		fprintf(stderr, "socktrace: kernel emitted %llu events, lost %llu; %llu bad records\n",
-			(unsigned long long)read_counter(t, CNT_EMITTED),
+		fprintf(stderr,
+			"socktrace: kernel emitted %llu events, filtered out %llu, lost %llu; "
+			"%llu bad records\n",
+			(unsigned long long)read_counter(t, ST_CNT_EMITTED),
+			(unsigned long long)read_counter(t, ST_CNT_FILTERED),
 			(unsigned long long)t->lost_reported, (unsigned long long)t->bad_records);
 	return status;
 }

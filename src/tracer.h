@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "cli.h"
 #include "plan.h"
 #include "sink.h"
 
@@ -14,9 +15,10 @@ struct tracer;
 /* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
 void tracer_set_libbpf_logging(bool verbose);
 
-/* Loads and attaches; prints why to stderr and returns NULL on failure.
- * The sink stays owned by the caller. */
-struct tracer *tracer__new(const struct plan *plan, struct sink *sink, bool verbose);
+/* Loads with the filters set, and attaches; prints why to stderr and
+ * returns NULL on failure. The sink stays owned by the caller. */
+struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
+			   struct sink *sink, bool verbose);
 void tracer__free(struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit

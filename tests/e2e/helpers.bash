@@ -30,13 +30,17 @@ start_http_server() {
 }
 
 # start_tracer ARGS...: runs socktrace, output in $TRACE, stderr in $TRACE_ERR;
-# returns once its header is out, i.e. once every hook is attached.
+# returns once it says every hook is attached.
 start_tracer() {
 	TRACE=$BATS_TEST_TMPDIR/trace.out
 	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
 	"$SOCKTRACE" "$@" >"$TRACE" 2>"$TRACE_ERR" &
 	TRACER_PID=$!
-	wait_for test -s "$TRACE"
+	wait_for grep -q '^socktrace: tracing (' "$TRACE_ERR" || {
+		echo "socktrace did not start; its stderr:" >&2
+		cat "$TRACE_ERR" >&2
+		return 1
+	}
 }
 
 # stop_tracer [SIGNAL]: stops it (SIGINT by default); exit status in TRACER_RC.

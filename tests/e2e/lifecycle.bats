@@ -92,9 +92,9 @@ check_client_and_server() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	cat "$BATS_TEST_TMPDIR/fifo" >"$TRACE" &
 	CAT_PID=$!
-	"$SOCKTRACE" 2>/dev/null >"$BATS_TEST_TMPDIR/fifo" &
+	"$SOCKTRACE" 2>"$BATS_TEST_TMPDIR/err" >"$BATS_TEST_TMPDIR/fifo" &
 	TRACER_PID=$!
-	wait_for test -s "$TRACE"
+	wait_for grep -q '^socktrace: tracing (' "$BATS_TEST_TMPDIR/err"
 	run_curl "http://127.0.0.1:$PORT/"
 	# Seen within a second while socktrace is still running (it flushes every 50 ms).
 	for _ in $(seq 20); do

@@ -73,6 +73,68 @@ int main(void)
 		      "value given to a flag is a usage error");
 	}
 	{
+		char **v = ARGV("-p", "1,4194304", "-p", "77", "-P", "80,443", "-L", "8080", "-D", "5432",
+				"-4", "-c", "nginx", "-j", "-o", "x.json.gz");
+		CHECK(cli_parse(17, v, &cfg) == 0, "all filter and output options parse");
+		CHECK(cfg.filter.npids == 3 && cfg.filter.pids[0] == 1 && cfg.filter.pids[1] == 4194304 &&
+			      cfg.filter.pids[2] == 77,
+		      "repeated -p accumulates, bounds included");
+		CHECK(cfg.filter.nports[ST_PORTS_ANY] == 2 && cfg.filter.ports[ST_PORTS_ANY][1] == 443,
+		      "-P list");
+		CHECK(cfg.filter.nports[ST_PORTS_LOCAL] == 1 && cfg.filter.ports[ST_PORTS_LOCAL][0] == 8080,
+		      "-L");
+		CHECK(cfg.filter.nports[ST_PORTS_REMOTE] == 1 &&
+			      cfg.filter.ports[ST_PORTS_REMOTE][0] == 5432,
+		      "-D");
+		CHECK(cfg.filter.family == 4, "-4");
+		CHECK(cfg.filter.has_comm && strcmp(cfg.filter.comm, "nginx") == 0, "-c");
+		CHECK(cfg.json && strcmp(cfg.output, "x.json.gz") == 0, "-j -o");
+	}
+	{
+		char **v = ARGV("-6", "-c", "123456789012345");
+		CHECK(cli_parse(4, v, &cfg) == 0 && cfg.filter.family == 6, "-6, 15-byte comm");
+	}
+	{
+		static const char *const bad[][3] = {
+			{ "-p", "0", "'0'" },         { "-p", "abc", "'abc'" },
+			{ "-p", "4194305", "4194305" }, { "-p", "-1", "--pid" },
+			{ "-p", "+1", "--pid" },      { "-p", " 1", "--pid" },
+			{ "-p", "1,", "--pid" },      { "-p", ",1", "--pid" },
+			{ "-P", "70000", "'70000'" }, { "-P", "1,,2", "'1,,2'" },
+			{ "-P", "0", "--port" },      { "-L", "65536", "--localport" },
+			{ "-D", "99999999999999999999999", "--remoteport" },
+			{ "-P", "", "--port" },       { "-c", "", "--comm" },
+			{ "-c", "0123456789abcdef", "--comm" }, { "-o", "", "--output" },
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char name[96];
+			char *v[] = { "socktrace", (char *)bad[i][0], (char *)bad[i][1], NULL };
+
+			snprintf(name, sizeof(name), "%s '%s' is a usage error naming %s", bad[i][0],
+				 bad[i][1], bad[i][2]);
+			CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+				      strstr(err, bad[i][2]),
+			      name);
+		}
+	}
+	{
+		char **v = ARGV("-4", "-6");
+		CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+			      strstr(err, "-4 and -6"),
+		      "-4 with -6 is a usage error");
+	}
+	{
+		char big[ST_MAX_PIDS * 8 + 16];
+		size_t o = 0;
+		char *v[] = { "socktrace", "-p", big, NULL };
+
+		for (int i = 1; i <= ST_MAX_PIDS + 1; i++)
+			o += (size_t)snprintf(big + o, sizeof(big) - o, "%s%d", i > 1 ? "," : "", i);
+		CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+			      strstr(err, "too many"),
+		      "more pids than the kernel set holds is a usage error");
+	}
+	{
 		char **v = ARGV("--help");
 		FILE *saved = stdout;
 		int rc;

@@ -51,6 +51,28 @@ int main(void)
 	CHECK_STR(buf, "\\xff\\xfe", "non-ASCII escaped");
 	CHECK(fmt_comm_text(buf, 6, "\x01\x02", 2) == 4, "escape never splits at buffer end");
 
+	{
+		char j[FMT_JSON_STRING_MAX(32)];
+
+		fmt_json_string(j, sizeof(j), "curl", 4);
+		CHECK_STR(j, "\"curl\"", "plain JSON string");
+		fmt_json_string(j, sizeof(j), "a\"b\\c\n\x01", 7);
+		CHECK_STR(j, "\"a\\\"b\\\\c\\u000a\\u0001\"", "quote, backslash, controls escaped");
+		fmt_json_string(j, sizeof(j), "\x7f\t", 2);
+		CHECK_STR(j, "\"\x7f\\u0009\"", "DEL kept, tab escaped");
+		fmt_json_string(j, sizeof(j), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
+		CHECK_STR(j, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "valid UTF-8 kept");
+		fmt_json_string(j, sizeof(j), "\xff\xc3(\xc0\xaf", 5);
+		CHECK_STR(j, "\"\\u00ff\\u00c3(\\u00c0\\u00af\"", "invalid and overlong bytes escaped");
+		fmt_json_string(j, sizeof(j), "\xed\xa0\x80\xe2\x82", 5);
+		CHECK_STR(j, "\"\\u00ed\\u00a0\\u0080\\u00e2\\u0082\"",
+			  "surrogate and truncated sequences escaped");
+		fmt_json_string(j, sizeof(j), "a\0b", 3);
+		CHECK_STR(j, "\"a\\u0000b\"", "NUL inside the length escaped");
+		CHECK(fmt_json_string(j, 10, "0123456789", 10) == 0 && j[0] == '\0',
+		      "too small a buffer writes nothing");
+	}
+
 	fmt_rfc3339_us(buf, sizeof(buf), 0);
 	CHECK_STR(buf, "1970-01-01T00:00:00.000000Z", "epoch");
 	fmt_rfc3339_us(buf, sizeof(buf), 1795462801123456789ull);

@@ -28,7 +28,7 @@ int main(void)
 	if (pipe(p))
 		return 1;
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	ob = outbuf__new(p[1], 16);
+	ob = outbuf__new(p[1], 16, 0);
 	outbuf_puts(ob, "hello ");
 	outbuf_putc(ob, 'w');
 	CHECK(read(p[0], buf, sizeof(buf)) < 0 && errno == EAGAIN, "nothing written before flush");

@@ -14,7 +14,7 @@ struct capture {
 static void open_capture(struct capture *c, bool timestamps)
 {
 	c->f = tmpfile();
-	c->ob = outbuf__new(fileno(c->f), 4096);
+	c->ob = outbuf__new(fileno(c->f), 4096, 0);
 	c->sink = sink__new_text(c->ob, &(struct sink_opts){ .timestamps = timestamps });
 }
 
@@ -96,7 +96,7 @@ int main(void)
 	out = contents(&c);
 	CHECK(strstr(out, "a\"b\\x5cc\\x0a\\x01 ") != NULL, "hostile comm stays on one line");
 
-	sink_lost(c.sink, 17, 0);
+	sink_lost(c.sink, 17, 0, 0);
 	CHECK(strstr(contents(&c), "\nLOST 17 events\n") != NULL, "lost line");
 	CHECK(sink_end(c.sink) == 0, "end flushes without error");
 	close_capture(&c);

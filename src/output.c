@@ -1,0 +1,68 @@
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int refuse(const char *path, const char *why, int fd)
+{
+	fprintf(stderr, "socktrace: refusing to write %s: %s\n", path, why);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Opens path for writing without following a symlink or truncating a file
+ * that is not ours. Returns the fd, or -1 after printing why. */
+static int open_output_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return refuse(path, "it is a symbolic link", -1);
+		fprintf(stderr, "socktrace: cannot open output file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st))
+		return refuse(path, strerror(errno), fd);
+	if (!S_ISREG(st.st_mode))
+		return refuse(path, "not a regular file", fd);
+	if (st.st_uid != geteuid())
+		return refuse(path, "owned by another user", fd);
+	if (st.st_nlink != 1)
+		return refuse(path, "it has other hard links", fd);
+	if (fchmod(fd, 0600) || ftruncate(fd, 0) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		return refuse(path, strerror(errno), fd);
+	return fd;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+struct outbuf *output_open(const char *path, size_t capacity)
+{
+	struct outbuf *ob;
+	int fd;
+
+	if (!path)
+		return outbuf__new(STDOUT_FILENO, capacity, 0);
+	fd = open_output_file(path);
+	if (fd < 0)
+		return NULL;
+	ob = outbuf__new(fd, capacity, OUTBUF_OWNS_FD | (ends_with(path, ".gz") ? OUTBUF_GZIP : 0));
+	if (!ob) {
+		fprintf(stderr, "socktrace: cannot set up output to %s: out of memory\n", path);
+		close(fd);
+	}
+	return ob;
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# Kernel-side filters (-p -P -L -D -4 -6 -c) and JSON export (-j, -o, .gz).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+TRIGGER="$BATS_TEST_DIRNAME/../helpers/trigger.py"
+
+setup() {
+	PA=$(free_port)
+	PB=$(free_port)
+	JSON=$BATS_TEST_TMPDIR/trace.json
+}
+
+teardown() {
+	cleanup_processes
+	[ -n "${B_PID:-}" ] && kill "$B_PID" 2>/dev/null
+	true
+}
+
+# Server A: python3 http.server on 127.0.0.1:$PA. Server B: trigger.py as
+# "srvb" on [::1]:$PB. Started before the tracer so filters can name them.
+start_servers() {
+	start_http_server "$PA" 127.0.0.1
+	A_PID=$SERVER_PID
+	python3 "$TRIGGER" serve ::1 "$PB" --name "'srvb'" >/dev/null &
+	B_PID=$!
+	wait_for is_listening "$PB"
+}
+
+# Both clients at once: curl to A, trigger.py as "clib" to B. Then both
+# servers stop, so their listeners close inside the trace.
+run_clients_and_stop_servers() {
+	curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PA/" &
+	C1_PID=$!
+	python3 "$TRIGGER" connect ::1 "$PB" --name "'clib'" &
+	C2_PID=$!
+	wait "$C1_PID" "$C2_PID"
+	sleep 0.2
+	kill "$A_PID" "$B_PID"
+	wait "$A_PID" "$B_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+# trace_with ARGS...: the scenario traced as JSON into $JSON (after
+# start_servers, so ARGS can name the servers' pids).
+trace_with() {
+	start_tracer -j -o "$JSON" "$@"
+	run_clients_and_stop_servers
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+}
+
+# jqs FILTER: jq over the whole trace as one array.
+jqs() { jq -s -e "$1" "$JSON"; }
+
+pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
+
+@test "-p SERVER shows exactly that server's listener and accepted sockets" {
+	start_servers
+	trace_with -p "$A_PID"
+	[ "$(pids_in_trace)" = "[$A_PID]" ]
+	jqs "any(.[]; .event == \"accept\" and .lport == $PA)"
+	# The listener (seeded at start-up) is there: it closes when the server stops.
+	jqs "any(.[]; .event == \"state\" and .old_state == \"LISTEN\" and .new_state == \"CLOSE\" and .lport == $PA)"
+	# Transitions the kernel runs in softirq pass too.
+	jqs 'any(.[]; .old_state == "LISTEN" and .new_state == "SYN_RECV")'
+	jqs "all(.[]; .lport != $PB and .rport != $PB)"
+}
+
+@test "-p with two pids shows both processes" {
+	start_servers
+	trace_with -p "$A_PID,$B_PID"
+	[ "$(pids_in_trace)" = "$(jq -nc "[$A_PID, $B_PID] | sort")" ]
+}
+
+@test "-P PORT shows both ends of the connections on that port, nothing else" {
+	start_servers
+	trace_with -P "$PB"
+	jqs "all(.[]; .lport == $PB or .rport == $PB)"
+	[ "$(pids_in_trace)" = "$(jq -nc "[$B_PID, $C2_PID] | sort")" ]
+}
+
+@test "-L PORT shows only sockets with that local port (server side)" {
+	start_servers
+	trace_with -L "$PA"
+	jqs "all(.[]; .lport == $PA)"
+	[ "$(pids_in_trace)" = "[$A_PID]" ]
+}
+
+@test "-D PORT shows only sockets with that remote port (client side)" {
+	start_servers
+	trace_with -D "$PA"
+	jqs "all(.[]; .rport == $PA)"
+	[ "$(pids_in_trace)" = "[$C1_PID]" ]
+	jqs 'any(.[]; .event == "connect")'
+}
+
+@test "-4 shows only IPv4 sockets" {
+	start_servers
+	trace_with -4
+	jqs 'all(.[]; .family == 4)'
+	jqs "any(.[]; .pid == $A_PID) and any(.[]; .pid == $C1_PID)"
+	jqs "all(.[]; .pid != $B_PID and .pid != $C2_PID)"
+}
+
+@test "-6 shows only IPv6 sockets" {
+	start_servers
+	trace_with -6
+	jqs 'all(.[]; .family == 6)'
+	jqs "any(.[]; .pid == $B_PID) and any(.[]; .pid == $C2_PID)"
+	jqs "all(.[]; .pid != $A_PID and .pid != $C1_PID)"
+}
+
+@test "-c NAME shows only sockets owned by processes with that name" {
+	start_servers
+	trace_with -c srvb
+	jqs 'all(.[]; .comm == "srvb")'
+	[ "$(pids_in_trace)" = "[$B_PID]" ]
+	jqs "any(.[]; .event == \"accept\" and .lport == $PB)"
+}
+
+@test "filters combine with AND: -c curl -P PA is curl's side only" {
+	start_servers
+	trace_with -c curl -P "$PA"
+	[ "$(pids_in_trace)" = "[$C1_PID]" ]
+	jqs "all(.[]; .comm == \"curl\" and .rport == $PA)"
+}
+
+@test "a filter that matches nothing under load: the kernel emits 0 events" {
+	sleep 30 &
+	idle=$!
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -v -p "$idle"
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PA/"; done
+	stop_tracer
+	kill "$idle"
+	grep -E 'kernel emitted 0 events, filtered out [0-9]+' "$TRACE_ERR"
+	filtered=$(sed -nE 's/.*filtered out ([0-9]+).*/\1/p' "$TRACE_ERR")
+	# 50 connections, each at least CONNECT + 5 transitions + CLOSE per side.
+	[ "$filtered" -ge 500 ]
+	[ "$(wc -l <"$TRACE")" -eq 1 ] # the header alone
+}
+
+@test "64 pids and 64 ports are accepted" {
+	pids=$(seq -s, 1000 1063)
+	ports=$(seq -s, 20000 20063)
+	run --separate-stderr "$SOCKTRACE" -p "$pids" -P "$ports" --list-attach
+	[ "$status" -eq 0 ]
+}
+
+@test "bad filter values exit 2 naming the option and the value" {
+	check_bad() {
+		run --separate-stderr "$SOCKTRACE" "$@"
+		[ "$status" -eq 2 ] || { echo "status $status for $*"; return 1; }
+		[ -z "$output" ]
+	}
+	check_bad -p 0 && [[ "$stderr" == *"'0'"*"--pid"* ]]
+	check_bad -p abc && [[ "$stderr" == *"'abc'"*"--pid"* ]]
+	check_bad -p 4194305 && [[ "$stderr" == *"4194305"* ]]
+	check_bad -p -5 && [[ "$stderr" == *"--pid"* ]]
+	check_bad -P 70000 && [[ "$stderr" == *"'70000'"*"--port"* ]]
+	check_bad -P 1,,2 && [[ "$stderr" == *"'1,,2'"*"--port"* ]]
+	check_bad -P 80, && [[ "$stderr" == *"--port"* ]]
+	check_bad -L 0 && [[ "$stderr" == *"--localport"* ]]
+	check_bad -D 99999999999999999999 && [[ "$stderr" == *"--remoteport"* ]]
+	check_bad -c 0123456789abcdef && [[ "$stderr" == *"--comm"* ]]
+	check_bad -4 -6 && [[ "$stderr" == *"-4 and -6"* ]]
+	check_bad -p && [[ "$stderr" == *"requires an argument"* ]]
+}
+
+# assert_schema FILE: every line is a JSON object with the documented fields.
+assert_schema() {
+	local bad
+	bad=$(jq -c 'select(
+		(.time | type != "string" or (test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$") | not))
+		or (.ts_ns | type != "number")
+		or (.event | IN("connect","accept","state","close","lost") | not)
+		or (.event != "lost" and (
+			(.sock | type != "number") or (.pid | type != "number") or (.comm | type != "string")
+			or (.family | IN(4,6) | not) or (.laddr | type != "string") or (.raddr | type != "string")
+			or (.lport | type != "number") or (.rport | type != "number")))
+		or (.event == "state" and ((.old_state | type != "string") or (.new_state | type != "string")
+			or (.in_state_ns | type | IN("number","null") | not)))
+		or (.event == "close" and (.duration_ns | type | IN("number","null") | not))
+		or (.event == "lost" and (.count | type != "number"))
+	)' "$1") || { echo "not valid JSON lines: $1"; return 1; }
+	[ -z "$bad" ] || { echo "schema violations:"; echo "$bad"; return 1; }
+}
+
+# assert_curl_story FILE: a curl to $PA is in FILE with the right values.
+assert_curl_story() {
+	jq -s -e --argjson c "$CURL_PID" --argjson p "$PA" '
+		[.[] | select(.pid == $c)] as $mine
+		| ($mine | map(.event) | index("connect")) != null
+		and ($mine | all(.laddr == "127.0.0.1" and .raddr == "127.0.0.1" and .rport == $p and .family == 4 and .comm == "curl"))
+		and ($mine | any(.event == "state" and .old_state == "SYN_SENT" and .new_state == "ESTABLISHED" and .in_state_ns > 0))
+		and ($mine | any(.event == "close" and .duration_ns > 0))
+		and ($mine | map(.ts_ns) | . == sort)' "$1"
+}
+
+@test "-j to stdout: every line parses and carries the documented fields" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j
+	run_curl "http://127.0.0.1:$PA/"
+	stop_tracer
+	[ "$(wc -l <"$TRACE")" -gt 10 ]
+	assert_schema "$TRACE"
+	assert_curl_story "$TRACE"
+}
+
+@test "-o FILE writes JSON to a new 0600 file" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j -o "$JSON"
+	run_curl "http://127.0.0.1:$PA/"
+	stop_tracer
+	[ "$(stat -c %a "$JSON")" = 600 ]
+	[ ! -s "$TRACE" ]
+	assert_schema "$JSON"
+	assert_curl_story "$JSON"
+}
+
+@test "-o FILE.gz is gzip, complete and valid after SIGTERM" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j -o "$JSON.gz"
+	run_curl "http://127.0.0.1:$PA/"
+	stop_tracer TERM
+	[ "$TRACER_RC" -eq 0 ]
+	gzip -t "$JSON.gz"
+	gzip -dc "$JSON.gz" >"$JSON"
+	assert_schema "$JSON"
+	assert_curl_story "$JSON"
+}
+
+@test "a process named a\"b\\c<newline><0x01> still yields valid JSON that round-trips" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j -o "$JSON"
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --name "'a\"b\\\\c\\n\\x01'"
+	stop_tracer
+	assert_schema "$JSON"
+	jq -s -e 'any(.[]; .event == "connect" and .comm == "a\"b\\c\n\u0001")' "$JSON"
+	# The text output keeps such a name on one line too.
+	start_tracer
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --name "'a\"b\\\\c\\n\\x01'"
+	stop_tracer
+	grep -qF 'a"b\x5cc\x0a\x01 ' "$TRACE"
+}
+
+@test "-o refuses a symlink and reports an unwritable path, exit 1" {
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$BATS_TEST_TMPDIR/link.json"
+	run --separate-stderr "$SOCKTRACE" -j -o "$BATS_TEST_TMPDIR/link.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"symbolic link"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
+	run --separate-stderr "$SOCKTRACE" -o /proc/socktrace-cannot-write-here
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot open output file"* ]]
+}

@@ -1,0 +1,92 @@
+/* JSON sink: exact objects for each record kind. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "sink.h"
+
+static char out[8192];
+
+static const char *render(const struct st_record *r, uint64_t lost)
+{
+	FILE *f = tmpfile();
+	struct outbuf *ob = outbuf__new(fileno(f), 4096, 0);
+	struct sink *s = sink__new_json(ob, &(struct sink_opts){ 0 });
+	size_t n;
+
+	sink_begin(s);
+	if (r)
+		sink_event(s, r);
+	else
+		sink_lost(s, lost, 99, 1795462801123456789ull);
+	sink_end(s);
+	rewind(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	sink__free(s);
+	outbuf__free(ob);
+	fclose(f);
+	return out;
+}
+
+static struct st_record rec(unsigned type)
+{
+	struct st_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.family = 6;
+	r.owner_known = true;
+	r.pid = 321;
+	strcpy(r.comm, "curl");
+	r.comm_len = 4;
+	r.sock_id = 12;
+	r.ts_ns = 5000;
+	r.unix_ns = 1795462801123456789ull;
+	r.laddr[15] = 1, r.lport = 40000;
+	r.raddr[15] = 1, r.rport = 80;
+	return r;
+}
+
+#define HEAD(ev) "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":5000,\"event\":\"" ev "\""
+#define ENDS ",\"family\":6,\"laddr\":\"::1\",\"lport\":40000,\"raddr\":\"::1\",\"rport\":80"
+
+int main(void)
+{
+	struct st_record r;
+
+	r = rec(ST_EV_CONNECT);
+	CHECK_STR(render(&r, 0), HEAD("connect") ",\"sock\":12,\"pid\":321,\"comm\":\"curl\"" ENDS "}\n",
+		  "connect object");
+
+	r = rec(ST_EV_STATE);
+	r.old_state = 2, r.new_state = 1, r.time_known = true, r.in_state_ns = 61000;
+	CHECK_STR(render(&r, 0),
+		  HEAD("state") ",\"sock\":12,\"pid\":321,\"comm\":\"curl\"" ENDS
+				",\"old_state\":\"SYN_SENT\",\"new_state\":\"ESTABLISHED\",\"in_state_ns\":61000}\n",
+		  "state object");
+
+	r.time_known = false;
+	CHECK(strstr(render(&r, 0), ",\"in_state_ns\":null}\n") != NULL, "unknown time is null");
+
+	r = rec(ST_EV_CLOSE);
+	r.time_known = true, r.in_state_ns = 2500000;
+	CHECK(strstr(render(&r, 0), ",\"duration_ns\":2500000}\n") != NULL, "close has duration_ns");
+
+	r = rec(ST_EV_ACCEPT);
+	r.owner_known = false, r.pid = 0, r.comm_len = 0, r.comm[0] = '\0';
+	CHECK(strstr(render(&r, 0), "\"event\":\"accept\",\"sock\":12,\"pid\":null,\"comm\":null,") !=
+		      NULL,
+	      "unknown owner: pid and comm are null");
+
+	r = rec(ST_EV_CONNECT);
+	memcpy(r.comm, "a\"b\\c\n\x01\xff", 8), r.comm_len = 8;
+	CHECK(strstr(render(&r, 0), "\"comm\":\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\",") != NULL,
+	      "hostile comm escaped");
+
+	CHECK_STR(render(NULL, 7),
+		  "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":99,\"event\":\"lost\",\"sock\":null,"
+		  "\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,\"lport\":null,"
+		  "\"raddr\":null,\"rport\":null,\"count\":7}\n",
+		  "lost object");
+	return check_done();
+}
