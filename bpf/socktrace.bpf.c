@@ -7,6 +7,9 @@
  *   state   (every TCP state change):  tp_btf | tracepoint
  *   connect (active open, port known): fentry | kprobe | sys_exit_connect
  *   accept  (passive open, acceptor):  fexit  | kretprobe | sys_exit_accept[4]
+ *   close   (why it ended):            tp_btf | tracepoint  (tcp_send_reset,
+ *                                      tcp_receive_reset, tcp_destroy_sock)
+ *   seed    (sockets open at start):   iter/task_file
  *
  * Per-socket state lives in the kernel (socks map): a run-local id, the
  * owner process, and timestamps. Ownership is decided where it is known
@@ -24,9 +27,13 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define SOCK_DONE 1 /* enum sock_flags: set by tcp_fin(), the peer's FIN arrived */
 
 /* Set by user space before load. */
 const volatile bool connect_via_syscall = false; /* connect hook is sys_exit_connect */
+const volatile bool close_hooks = false;         /* the close hook is attached */
 
 /* Filters (src/kfilter.c): AND across kinds, OR within a set. */
 const volatile bool filter_pid = false;     /* owner tgid in filter_pids */
@@ -39,13 +46,28 @@ const volatile char filter_comm_name[ST_COMM_LEN] = {};
 
 struct sock_info {
 	__u64 id;
-	__u64 first_ns;  /* first event seen for this socket */
+	__u64 first_ns;  /* first event seen for this socket; 0: existed before start */
 	__u64 state_ns;  /* when the current state was entered */
-	__u64 syn_ns;    /* CLOSE -> SYN_SENT time while the connect is pending */
+	__u64 syn_ns;    /* when CLOSE -> SYN_SENT happened */
+	__u64 handshake_ns;
+	__u64 close_ns;  /* when it reached CLOSE */
+	__u64 bytes_sent;     /* payload figures, snapshotted at CLOSE */
+	__u64 bytes_received;
+	__u32 retransmits;
 	__u32 pid;
+	__s32 close_err; /* sk_err when it reached CLOSE */
 	__u8 owner_known;
 	__u8 connect_pending; /* SYN_SENT seen, local port not yet reported */
 	__u8 time_known;      /* state_ns is a real transition time */
+	__u8 has_handshake;
+	__u8 established;     /* reached ESTABLISHED */
+	__u8 closed_by;       /* ST_CLOSED_BY_* */
+	__u8 rst_sent;
+	__u8 rst_received;
+	__u8 close_pending;   /* at CLOSE, summary waits for a reset or destroy */
+	__u8 close_old;       /* state before CLOSE */
+	__u8 active_open;     /* went CLOSE -> SYN_SENT */
+	__u8 fin_sent;        /* entered FIN_WAIT1 or LAST_ACK */
 	__u8 pad;
 	char comm[ST_COMM_LEN];
 };
@@ -193,26 +215,31 @@ static __always_inline bool wanted(const struct sock_info *si, __u8 family, __u1
 	return true;
 }
 
-static __always_inline void emit(const struct sock *sk, const struct sock_info *si, __u8 type,
+/* Where and whose: what every record carries, read once per record. */
+struct endpoint {
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 lport;
+	__u16 rport;
+	__u8 fam;     /* ST_AF_* */
+};
+
+static __always_inline struct endpoint endpoint_of(const struct sock *sk)
+{
+	struct endpoint ep = {
+		.family = BPF_CORE_READ(sk, __sk_common.skc_family),
+		.lport = local_port_of(sk),
+		.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),
+	};
+
+	ep.fam = ep.family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
+	return ep;
+}
+
+static __always_inline void fill(struct st_event *e, const struct sock *sk,
+				 const struct sock_info *si, const struct endpoint *ep, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
 				 bool time_known)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u8 fam = family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
-	__u16 lport = local_port_of(sk);
-	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	struct st_event *e;
-
-	if (!wanted(si, fam, lport, rport)) {
-		count(ST_CNT_FILTERED);
-		return;
-	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(ST_CNT_LOST);
-		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->old_state = old_state;
 	e->new_state = new_state;
@@ -226,12 +253,90 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 	}
 	if (time_known)
 		e->flags |= ST_F_TIME_KNOWN;
-	e->family = fam;
-	e->lport = lport;
-	e->rport = rport;
-	fill_addrs(e, sk, family);
+	e->family = ep->fam;
+	e->lport = ep->lport;
+	e->rport = ep->rport;
+	fill_addrs(e, sk, ep->family);
+}
+
+static __always_inline void emit(const struct sock *sk, const struct sock_info *si, __u8 type,
+				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
+				 bool time_known)
+{
+	struct endpoint ep = endpoint_of(sk);
+	struct st_event *e;
+
+	if (!wanted(si, ep.fam, ep.lport, ep.rport)) {
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(ST_CNT_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill(e, sk, si, &ep, type, old_state, new_state, ts, in_state_ns, time_known);
 	bpf_ringbuf_submit(e, 0);
 	count(ST_CNT_EMITTED);
+}
+
+static __always_inline __u8 close_cause(const struct sock_info *si)
+{
+	if (si->close_old == TCP_LISTEN)
+		return ST_CAUSE_LISTENER_CLOSED;
+	if (si->close_err == ECONNREFUSED || (si->rst_received && si->close_old == TCP_SYN_SENT))
+		return ST_CAUSE_REFUSED;
+	if (si->close_err == ETIMEDOUT)
+		return ST_CAUSE_TIMEOUT;
+	if (si->rst_received)
+		return ST_CAUSE_RST_RECEIVED;
+	if (si->rst_sent)
+		return ST_CAUSE_RST_SENT;
+	if (si->established && si->closed_by)
+		return ST_CAUSE_FIN;
+	return ST_CAUSE_ABORTED;
+}
+
+/* The connection's summary, with the kernel's own counters of it. */
+static __always_inline void emit_close(const struct sock *sk, const struct sock_info *si)
+{
+	struct endpoint ep = endpoint_of(sk);
+	struct st_close *c;
+
+	if (!wanted(si, ep.fam, ep.lport, ep.rport)) {
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
+	if (!c) {
+		count(ST_CNT_LOST);
+		return;
+	}
+	__builtin_memset(c, 0, sizeof(*c));
+	fill(&c->ev, sk, si, &ep, ST_EV_CLOSE, si->close_old, TCP_CLOSE, si->close_ns,
+	     si->first_ns ? si->close_ns - si->first_ns : 0, si->first_ns != 0);
+	if (si->has_handshake) {
+		c->ev.flags |= ST_F_HANDSHAKE;
+		c->handshake_ns = si->handshake_ns;
+	}
+	c->bytes_sent = si->bytes_sent;
+	c->bytes_received = si->bytes_received;
+	c->retransmits = si->retransmits;
+	c->cause = close_cause(si);
+	c->closed_by = si->closed_by;
+	bpf_ringbuf_submit(c, 0);
+	count(ST_CNT_EMITTED);
+}
+
+/* Emits a summary held at CLOSE and forgets the socket. */
+static __always_inline void finish_pending_close(const struct sock *sk, struct sock_info *si,
+						 __u64 key)
+{
+	if (!si->close_pending)
+		return;
+	emit_close(sk, si);
+	bpf_map_delete_elem(&socks, &key);
 }
 
 /* A connect's SYN_SENT transition is held until the local port is known
@@ -278,6 +383,59 @@ static __always_inline bool runs_in_owner_context(int old, int new)
 	       new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK;
 }
 
+/* Client: SYN sent to ESTABLISHED. Server: the SYN-ACK round trip the
+ * kernel measured when the final ACK arrived (tcp_synack_rtt_meas() runs
+ * before the child's SYN_RECV -> ESTABLISHED), not the gap between the
+ * child's two transitions. */
+static __always_inline void record_handshake(const struct sock *sk, struct sock_info *si, int old,
+					     __u64 now)
+{
+	if (old == TCP_SYN_SENT && si->syn_ns) {
+		si->handshake_ns = now - si->syn_ns;
+		si->has_handshake = 1;
+	} else if (old == TCP_SYN_RECV) {
+		__u32 srtt_us = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
+
+		if (srtt_us) {
+			si->handshake_ns = (__u64)srtt_us * 1000;
+			si->has_handshake = 1;
+		}
+	}
+}
+
+/* close() and tcp_disconnect() set CLOSE first and send their RST after
+ * (__tcp_close(), tcp_disconnect()); from these states, with no RST
+ * received and no error, the summary waits for tcp_send_reset or, at the
+ * latest, tcp_destroy_sock. */
+static __always_inline bool summary_may_wait_for_reset(const struct sock_info *si, int old)
+{
+	if (!close_hooks || si->rst_received || si->close_err)
+		return false;
+	return old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT || old == TCP_FIN_WAIT1 ||
+	       old == TCP_FIN_WAIT2 || old == TCP_SYN_RECV;
+}
+
+/* Payload bytes and retransmits, read at CLOSE (tcp_disconnect() zeroes
+ * them right after). bytes_acked and bytes_received follow snd_una and
+ * rcv_nxt, which also count SYN and FIN: take those out. */
+static __always_inline void snapshot_counters(const struct sock *sk, struct sock_info *si)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u64 sent = BPF_CORE_READ(tp, bytes_acked);
+	__u64 received = BPF_CORE_READ(tp, bytes_received);
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	if (si->active_open && si->established && sent)
+		sent--; /* our SYN, acked by the SYN-ACK */
+	if (si->fin_sent && sent && BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+		sent--; /* our FIN, acked */
+	if ((flags & (1ul << SOCK_DONE)) && received)
+		received--; /* the peer's FIN */
+	si->bytes_sent = sent;
+	si->bytes_received = received;
+	si->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
 static __always_inline void handle_state(const struct sock *sk, int old, int new)
 {
 	__u64 key = (__u64)sk;
@@ -291,6 +449,11 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		return;
 	now = bpf_ktime_get_ns();
 	si = bpf_map_lookup_elem(&socks, &key);
+	if (si && si->close_pending) {
+		/* Reused after CLOSE (connect() after a disconnect): a new life. */
+		finish_pending_close(sk, si, key);
+		si = NULL;
+	}
 	if (!si) {
 		si = sock_info_new(sk, key, now);
 		if (!si)
@@ -302,6 +465,7 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		set_owner_current(si);
 
 	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
+		si->active_open = 1;
 		si->connect_pending = 1;
 		si->syn_ns = now;
 		si->state_ns = now;
@@ -313,6 +477,17 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		return;
 	}
 	flush_connect(sk, si);
+
+	if (new == TCP_ESTABLISHED) {
+		si->established = 1;
+		record_handshake(sk, si, old, now);
+	} else if (new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK) {
+		si->fin_sent = 1;
+		if (!si->closed_by)
+			si->closed_by = ST_CLOSED_BY_LOCAL;
+	} else if (new == TCP_CLOSE_WAIT && !si->closed_by) {
+		si->closed_by = ST_CLOSED_BY_REMOTE;
+	}
 
 	time_known = si->time_known;
 	in_state = time_known ? now - si->state_ns : 0;
@@ -331,9 +506,13 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 			struct listen_key k = listen_key_of(sk);
 			bpf_map_delete_elem(&listeners, &k);
 		}
-		emit(sk, si, ST_EV_CLOSE, old, new, now, si->first_ns ? now - si->first_ns : 0,
-		     si->first_ns != 0);
-		bpf_map_delete_elem(&socks, &key);
+		si->close_ns = now;
+		si->close_old = old;
+		si->close_err = BPF_CORE_READ(sk, sk_err);
+		snapshot_counters(sk, si);
+		si->close_pending = 1;
+		if (!summary_may_wait_for_reset(si, old))
+			finish_pending_close(sk, si, key);
 	}
 }
 
@@ -486,6 +665,79 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int accept4_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
 	accept_exit(ctx->ret);
+	return 0;
+}
+
+/* ---- close hook: resets and destruction ---- */
+
+static __always_inline void handle_reset_sent(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *si = sk ? bpf_map_lookup_elem(&socks, &key) : NULL;
+
+	if (!si)
+		return;
+	si->rst_sent = 1;
+	finish_pending_close(sk, si, key);
+}
+
+static __always_inline void handle_reset_received(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *si = bpf_map_lookup_elem(&socks, &key);
+
+	if (si)
+		si->rst_received = 1;
+}
+
+static __always_inline void handle_destroy(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *si = bpf_map_lookup_elem(&socks, &key);
+
+	if (si)
+		finish_pending_close(sk, si, key);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(reset_sent_btf, const struct sock *sk)
+{
+	handle_reset_sent(sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(reset_received_btf, const struct sock *sk)
+{
+	handle_reset_received(sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(destroy_btf, const struct sock *sk)
+{
+	handle_destroy(sk);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int reset_sent_tp(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	handle_reset_sent((const struct sock *)ctx->skaddr);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int reset_received_tp(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	handle_reset_received((const struct sock *)ctx->skaddr);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int destroy_tp(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	handle_destroy((const struct sock *)ctx->skaddr);
 	return 0;
 }
 

@@ -16,12 +16,28 @@
 #define ST_EV_CONNECT 1 /* active open: the SYN was sent */
 #define ST_EV_ACCEPT  2 /* passive open: accept() returned the socket */
 #define ST_EV_STATE   3 /* a TCP state transition */
-#define ST_EV_CLOSE   4 /* the socket reached CLOSE; in_state_ns = its lifetime */
+#define ST_EV_CLOSE   4 /* the connection's summary: struct st_close */
 #define ST_EV_MAX     4
+
+/* st_close.cause: why the connection ended */
+#define ST_CAUSE_FIN             1 /* orderly close; closed_by says who sent FIN first */
+#define ST_CAUSE_RST_SENT        2
+#define ST_CAUSE_RST_RECEIVED    3
+#define ST_CAUSE_REFUSED         4 /* RST answered our SYN */
+#define ST_CAUSE_TIMEOUT         5 /* SYN or data retransmissions exhausted */
+#define ST_CAUSE_ABORTED         6 /* closed before ESTABLISHED for another reason */
+#define ST_CAUSE_LISTENER_CLOSED 7
+#define ST_CAUSE_MAX             7
+
+/* st_close.closed_by */
+#define ST_CLOSED_BY_NONE   0
+#define ST_CLOSED_BY_LOCAL  1 /* we sent FIN first */
+#define ST_CLOSED_BY_REMOTE 2 /* the peer sent FIN first */
 
 /* st_event.flags */
 #define ST_F_OWNER_KNOWN (1u << 0) /* pid/comm are the socket's owner */
 #define ST_F_TIME_KNOWN  (1u << 1) /* in_state_ns is measured (not first sight) */
+#define ST_F_HANDSHAKE   (1u << 2) /* st_close.handshake_ns is set */
 
 /* st_event.family */
 #define ST_AF_INET  2
@@ -55,7 +71,7 @@ struct st_event {
 	__u32 pad1;
 	__u64 ts_ns;      /* bpf_ktime_get_ns() */
 	__u64 sock_id;    /* per-run socket id, never an address */
-	__u64 in_state_ns;/* time spent in old_state, or lifetime for CLOSE */
+	__u64 in_state_ns;/* time spent in old_state; for CLOSE the connection's life */
 	__u16 lport;      /* host byte order */
 	__u16 rport;
 	__u32 pad2;
@@ -65,5 +81,19 @@ struct st_event {
 };
 
 _Static_assert(sizeof(struct st_event) == 96, "st_event layout changed");
+
+/* ST_EV_CLOSE: the common part, then the connection's figures. */
+struct st_close {
+	struct st_event ev;
+	__u64 handshake_ns;   /* client: SYN sent to ESTABLISHED; server: SYN-ACK RTT */
+	__u64 bytes_sent;     /* payload bytes acked by the peer (tcp_sock.bytes_acked) */
+	__u64 bytes_received; /* payload bytes received (tcp_sock.bytes_received) */
+	__u32 retransmits;    /* segments retransmitted (tcp_sock.total_retrans) */
+	__u8 cause;           /* ST_CAUSE_* */
+	__u8 closed_by;       /* ST_CLOSED_BY_* */
+	__u8 pad[2];
+};
+
+_Static_assert(sizeof(struct st_close) == 128, "st_close layout changed");
 
 #endif /* SOCKTRACE_H */

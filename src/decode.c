@@ -3,6 +3,25 @@
 #include <errno.h>
 #include <string.h>
 
+static int decode_close(const void *data, size_t size, struct st_record *out)
+{
+	struct st_close c;
+
+	if (size < sizeof(c))
+		return -EINVAL;
+	memcpy(&c, data, sizeof(c));
+	if (c.cause < 1 || c.cause > ST_CAUSE_MAX || c.closed_by > ST_CLOSED_BY_REMOTE)
+		return -EINVAL;
+	out->has_handshake = c.ev.flags & ST_F_HANDSHAKE;
+	out->handshake_ns = out->has_handshake ? c.handshake_ns : 0;
+	out->bytes_sent = c.bytes_sent;
+	out->bytes_received = c.bytes_received;
+	out->retransmits = c.retransmits;
+	out->cause = c.cause;
+	out->closed_by = c.closed_by;
+	return 0;
+}
+
 int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct st_record *out)
 {
 	struct st_event e;
@@ -36,5 +55,7 @@ int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct 
 		memcpy(out->comm, e.comm, out->comm_len);
 	}
 	out->comm[out->comm_len] = '\0';
+	if (e.type == ST_EV_CLOSE)
+		return decode_close(data, size, out);
 	return 0;
 }

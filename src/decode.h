@@ -26,11 +26,19 @@ struct st_record {
 	uint8_t raddr[16];
 	char comm[ST_COMM_LEN + 1];
 	size_t comm_len;
+	/* ST_EV_CLOSE only */
+	bool has_handshake;
+	uint64_t handshake_ns;
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	uint32_t retransmits;
+	unsigned cause;     /* ST_CAUSE_* */
+	unsigned closed_by; /* ST_CLOSED_BY_* */
 };
 
 /* Decodes one record; mono_to_unix_ns converts kernel monotonic time to
- * wall-clock time. Returns 0, or -EINVAL for a record that is too short or
- * carries an unknown type or family. */
+ * wall-clock time. Returns 0, or -EINVAL for a record that is too short for
+ * its type or carries an unknown type, family or cause. */
 int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct st_record *out);
 
 #endif

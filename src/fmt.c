@@ -19,6 +19,23 @@ const char *tcp_state_name(unsigned state)
 	return "UNKNOWN";
 }
 
+static const char *const cause_names[] = {
+	[1] = "fin",     [2] = "rst_sent", [3] = "rst_received",   [4] = "refused",
+	[5] = "timeout", [6] = "aborted",  [7] = "listener_closed",
+};
+
+const char *close_cause_name(unsigned cause)
+{
+	if (cause < sizeof(cause_names) / sizeof(cause_names[0]) && cause_names[cause])
+		return cause_names[cause];
+	return "unknown";
+}
+
+const char *closed_by_name(unsigned closed_by)
+{
+	return closed_by == 1 ? "local" : closed_by == 2 ? "remote" : NULL;
+}
+
 static size_t clamp(int n, size_t len)
 {
 	if (n < 0)
@@ -53,6 +70,37 @@ size_t fmt_ms(char *buf, size_t len, uint64_t ns)
 
 	return clamp(snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000),
 			      (unsigned long long)(us % 1000)),
+		     len);
+}
+
+size_t fmt_duration(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000000)
+		return clamp(snprintf(buf, len, "%llu us", (unsigned long long)(ns / 1000)), len);
+	if (ns < 1000000000)
+		return clamp(snprintf(buf, len, "%llu.%03llu ms", (unsigned long long)(ns / 1000000),
+				      (unsigned long long)(ns / 1000 % 1000)),
+			     len);
+	return clamp(snprintf(buf, len, "%llu.%03llu s", (unsigned long long)(ns / 1000000000),
+			      (unsigned long long)(ns / 1000000 % 1000)),
+		     len);
+}
+
+size_t fmt_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t whole = bytes;
+
+	if (bytes < 1024)
+		return clamp(snprintf(buf, len, "%llu B", (unsigned long long)bytes), len);
+	while (whole >= 1024 * 1024 && u < 5) {
+		whole /= 1024;
+		u++;
+	}
+	/* whole is in [1024, 1024*1024) of units[u - 1]...: one decimal of units[u]. */
+	return clamp(snprintf(buf, len, "%llu.%llu %s", (unsigned long long)(whole / 1024),
+			      (unsigned long long)(whole % 1024 * 10 / 1024), units[u]),
 		     len);
 }
 

@@ -20,6 +20,16 @@ size_t fmt_addr(char *buf, size_t len, unsigned family, const uint8_t addr[16]);
 /* "127.0.0.1:80" or "[::1]:80". Returns the length written. */
 size_t fmt_endpoint(char *buf, size_t len, unsigned family, const uint8_t addr[16], uint16_t port);
 
+/* Why a connection ended (ST_CAUSE_*): "fin", "rst_sent", ... or "unknown". */
+const char *close_cause_name(unsigned cause);
+/* ST_CLOSED_BY_*: "local", "remote", or NULL for none. */
+const char *closed_by_name(unsigned closed_by);
+
+/* A duration a person reads: "61 us", "12.345 ms", "3.200 s". */
+size_t fmt_duration(char *buf, size_t len, uint64_t ns);
+/* A byte count a person reads: "512 B", "1.5 KiB", "3.0 MiB". */
+size_t fmt_bytes(char *buf, size_t len, uint64_t bytes);
+
 /* Nanoseconds as milliseconds with three decimals ("12.345"). */
 size_t fmt_ms(char *buf, size_t len, uint64_t ns);
 

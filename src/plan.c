@@ -8,7 +8,7 @@
 
 #define MAX_METHODS 3
 #define MAX_PROBES 2
-#define MAX_PROGS 3 /* incl. NULL terminator */
+#define MAX_PROGS 4 /* incl. NULL terminator */
 
 struct method_def {
 	enum st_method method;
@@ -62,6 +62,19 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
 			  { "accept_exit_tp", "accept4_exit_tp" } },
+		},
+	},
+	[HOOK_CLOSE] = {
+		.name = "close",
+		.without = "close records say rst_sent as aborted; no wait for a reset",
+		.methods = {
+			{ METHOD_TP_BTF, "tp_btf",
+			  { { KF_TP_BTF, "tcp_send_reset" }, { KF_TP_BTF, "tcp_destroy_sock" } },
+			  { "reset_sent_btf", "reset_received_btf", "destroy_btf" } },
+			{ METHOD_TRACEPOINT, "tracepoint",
+			  { { KF_TRACEPOINT, "tcp/tcp_send_reset" },
+			    { KF_TRACEPOINT, "tcp/tcp_destroy_sock" } },
+			  { "reset_sent_tp", "reset_received_tp", "destroy_tp" } },
 		},
 	},
 	[HOOK_SEED] = {

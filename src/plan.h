@@ -12,6 +12,7 @@ enum st_hook {
 	HOOK_STATE,   /* every TCP state change */
 	HOOK_CONNECT, /* active open, once the local port is known */
 	HOOK_ACCEPT,  /* passive open, in the accepting process */
+	HOOK_CLOSE,   /* resets and destruction: why a connection ended */
 	HOOK_SEED,    /* start-up walk of existing sockets and their owners */
 	HOOK_COUNT
 };

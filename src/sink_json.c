@@ -60,8 +60,19 @@ static void json_event(struct sink *s, const struct st_record *r)
 		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "in_state_ns",
 					      r->time_known, r->in_state_ns);
 	} else if (r->type == ST_EV_CLOSE) {
+		const char *by = closed_by_name(r->closed_by);
+
 		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "duration_ns",
 					      r->time_known, r->in_state_ns);
+		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "handshake_ns",
+					      r->has_handshake, r->handshake_ns);
+		n += (size_t)snprintf(line + n, JSON_LINE_MAX - n,
+				      ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"retransmits\":%u,"
+				      "\"cause\":\"%s\",\"closed_by\":%s%s%s",
+				      (unsigned long long)r->bytes_sent,
+				      (unsigned long long)r->bytes_received, r->retransmits,
+				      close_cause_name(r->cause), by ? "\"" : "", by ? by : "null",
+				      by ? "\"" : "");
 	}
 	n += (size_t)snprintf(line + n, JSON_LINE_MAX - n, "}\n");
 	outbuf_commit(s->out, n < JSON_LINE_MAX ? n : 0);

@@ -147,6 +147,7 @@ struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *fil
 		goto fail;
 	}
 	t->skel->rodata->connect_via_syscall = plan_method(plan, HOOK_CONNECT) == METHOD_TRACEPOINT;
+	t->skel->rodata->close_hooks = plan_method(plan, HOOK_CLOSE) != METHOD_NONE;
 	kfilter_set_rodata(filter, t->skel);
 	err = plan_apply(plan, t->skel->obj);
 	if (!err)

@@ -49,6 +49,30 @@ int main(void)
 	e.family = 3;
 	CHECK(decode_event(&e, sizeof(e), 0, &r) == -EINVAL, "unknown family rejected");
 
+	{
+		struct st_close c;
+
+		memset(&c, 0, sizeof(c));
+		c.ev = sample();
+		c.ev.type = ST_EV_CLOSE;
+		c.ev.flags |= ST_F_HANDSHAKE;
+		c.handshake_ns = 61000, c.bytes_sent = 83, c.bytes_received = 100204;
+		c.retransmits = 2, c.cause = ST_CAUSE_RST_SENT, c.closed_by = ST_CLOSED_BY_LOCAL;
+		CHECK(decode_event(&c, sizeof(c), 0, &r) == 0 && r.has_handshake &&
+			      r.handshake_ns == 61000 && r.bytes_sent == 83 &&
+			      r.bytes_received == 100204 && r.retransmits == 2 &&
+			      r.cause == ST_CAUSE_RST_SENT && r.closed_by == ST_CLOSED_BY_LOCAL,
+		      "close record decodes its figures");
+		CHECK(decode_event(&c, sizeof(c.ev), 0, &r) == -EINVAL,
+		      "close record cut to the common part is rejected");
+		c.cause = ST_CAUSE_MAX + 1;
+		CHECK(decode_event(&c, sizeof(c), 0, &r) == -EINVAL, "unknown cause rejected");
+		c.cause = 0;
+		CHECK(decode_event(&c, sizeof(c), 0, &r) == -EINVAL, "cause 0 rejected");
+		c.cause = ST_CAUSE_FIN, c.closed_by = 3;
+		CHECK(decode_event(&c, sizeof(c), 0, &r) == -EINVAL, "unknown closed_by rejected");
+	}
+
 	e = sample();
 	e.flags = 0;
 	CHECK(decode_event(&e, sizeof(e), 0, &r) == 0 && !r.owner_known && r.pid == 0 &&

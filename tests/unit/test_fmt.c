@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "fmt.h"
+#include "socktrace.h"
 
 int main(void)
 {
@@ -42,6 +43,25 @@ int main(void)
 	CHECK_STR(buf, "1.234", "ns to ms, truncated to us");
 	fmt_ms(buf, sizeof(buf), UINT64_MAX);
 	CHECK_STR(buf, "18446744073709.551", "max duration");
+
+	fmt_duration(buf, sizeof(buf), 61234);
+	CHECK_STR(buf, "61 us", "duration in us");
+	fmt_duration(buf, sizeof(buf), 12345678);
+	CHECK_STR(buf, "12.345 ms", "duration in ms");
+	fmt_duration(buf, sizeof(buf), 3200000000ull);
+	CHECK_STR(buf, "3.200 s", "duration in s");
+	fmt_bytes(buf, sizeof(buf), 1023);
+	CHECK_STR(buf, "1023 B", "bytes");
+	fmt_bytes(buf, sizeof(buf), 1536);
+	CHECK_STR(buf, "1.5 KiB", "KiB");
+	fmt_bytes(buf, sizeof(buf), 3ull << 20);
+	CHECK_STR(buf, "3.0 MiB", "MiB");
+	fmt_bytes(buf, sizeof(buf), UINT64_MAX);
+	CHECK_STR(buf, "15.9 EiB", "largest count");
+	CHECK_STR(close_cause_name(ST_CAUSE_LISTENER_CLOSED), "listener_closed", "cause name");
+	CHECK_STR(close_cause_name(99), "unknown", "unknown cause");
+	CHECK(closed_by_name(ST_CLOSED_BY_NONE) == NULL, "no side");
+	CHECK_STR(closed_by_name(ST_CLOSED_BY_REMOTE), "remote", "remote side");
 
 	fmt_comm_text(buf, sizeof(buf), "curl", 16);
 	CHECK_STR(buf, "curl", "plain comm kept");

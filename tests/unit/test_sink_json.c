@@ -69,8 +69,18 @@ int main(void)
 	CHECK(strstr(render(&r, 0), ",\"in_state_ns\":null}\n") != NULL, "unknown time is null");
 
 	r = rec(ST_EV_CLOSE);
-	r.time_known = true, r.in_state_ns = 2500000;
-	CHECK(strstr(render(&r, 0), ",\"duration_ns\":2500000}\n") != NULL, "close has duration_ns");
+	r.time_known = true, r.in_state_ns = 2500000, r.has_handshake = true, r.handshake_ns = 61000;
+	r.cause = ST_CAUSE_FIN, r.closed_by = ST_CLOSED_BY_LOCAL;
+	r.bytes_sent = 100204, r.bytes_received = 83, r.retransmits = 3;
+	CHECK(strstr(render(&r, 0), ENDS ",\"duration_ns\":2500000,\"handshake_ns\":61000,"
+					 "\"bytes_sent\":100204,\"bytes_received\":83,\"retransmits\":3,"
+					 "\"cause\":\"fin\",\"closed_by\":\"local\"}\n") != NULL,
+	      "close object with its figures");
+	r.has_handshake = false, r.time_known = false, r.cause = ST_CAUSE_TIMEOUT;
+	r.closed_by = ST_CLOSED_BY_NONE;
+	CHECK(strstr(render(&r, 0), ",\"duration_ns\":null,\"handshake_ns\":null,") &&
+		      strstr(out, "\"cause\":\"timeout\",\"closed_by\":null}\n"),
+	      "absent figures are null");
 
 	r = rec(ST_EV_ACCEPT);
 	r.owner_known = false, r.pid = 0, r.comm_len = 0, r.comm[0] = '\0';

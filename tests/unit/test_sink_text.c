@@ -86,9 +86,20 @@ int main(void)
 	      "unknown owner shows '-', never pid 0");
 
 	r = rec(ST_EV_CLOSE);
-	r.in_state_ns = 2500000;
+	r.time_known = true, r.in_state_ns = 2500000, r.has_handshake = true, r.handshake_ns = 61000;
+	r.cause = ST_CAUSE_FIN, r.closed_by = ST_CLOSED_BY_REMOTE;
+	r.bytes_sent = 83, r.bytes_received = 100204, r.retransmits = 2;
 	sink_event(c.sink, &r);
-	CHECK(strstr(contents(&c), "CLOSE after 2.500 ms\n") != NULL, "close line with lifetime");
+	CHECK(strstr(contents(&c), "CLOSE fin by remote, life 2.500 ms, handshake 61 us, sent 83 B, "
+				   "received 97.8 KiB, 2 retransmits\n") != NULL,
+	      "close line with cause, side, life, handshake, bytes in human units");
+
+	r = rec(ST_EV_CLOSE);
+	r.cause = ST_CAUSE_REFUSED;
+	sink_event(c.sink, &r);
+	CHECK(strstr(contents(&c), "CLOSE refused, life ?, handshake none, sent 0 B, received 0 B, "
+				   "0 retransmits\n") != NULL,
+	      "refused close: no side, unknown life, no handshake");
 
 	r = rec(ST_EV_ACCEPT);
 	memcpy(r.comm, "a\"b\\c\n\x01", 8), r.comm_len = 7;
