@@ -45,7 +45,7 @@ endif
 
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
-	src/sink_json.c src/decode.c
+	src/sink_json.c src/sink_timeline.c src/decode.c
 APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/kfilter.c src/plan.c src/tracer.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
@@ -69,16 +69,16 @@ run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq
 	$(Q)tests/run.sh $(OUTPUT)
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUTPUT) unit
 
-test-e2e: $(OUTPUT)/socktrace
+test-e2e: $(OUTPUT)/socktrace $(OUTPUT)/helpers/delayq
 	$(Q)tests/run.sh $(OUTPUT) e2e
 
-$(OUTPUT) $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
 	$(Q)mkdir -p $@
 
 # BPF object and skeleton.
@@ -105,6 +105,11 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -lz -o $@
 
+# Test helper: holds netfilter-queued packets (a netem stand-in).
+$(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(shell pkg-config --cflags --libs libnetfilter_queue) -o $@
+
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))
 	$(Q)mkdir -p $(dir $(VMLINUX))
@@ -117,4 +122,4 @@ install: all
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/unit/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/unit/*.d $(OUTPUT)/helpers/*.d)

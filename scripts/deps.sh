@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
-test_pkgs=(bats jq curl socat netcat-openbsd python3 iproute2 util-linux procps)
+test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
+	libnetfilter-queue-dev iputils-ping)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

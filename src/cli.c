@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE };
+enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -18,7 +18,7 @@ static const char doc[] =
 	"with the time spent in the state before, and close.\n"
 	"\n"
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
-	"                 [-D PORT,..] [-4|-6] [-c COMM] [--list-attach]\n"
+	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -30,6 +30,7 @@ static const char doc[] =
 	"    socktrace -L 8080 -6         # IPv6 sockets with local port 8080\n"
 	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
+	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
 	"    socktrace --list-attach      # show how each hook attaches on this kernel\n";
 
 static const struct argp_option options[] = {
@@ -42,6 +43,8 @@ static const struct argp_option options[] = {
 	{ "comm", 'c', "NAME", 0, "Only sockets owned by processes with this name", 0 },
 	{ "json", 'j', NULL, 0, "Write one JSON object per line (NDJSON)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (mode 0600; gzip if it ends in .gz)", 0 },
+	{ "timeline", OPT_TIMELINE, NULL, 0,
+	  "Print each connection as a block once it closes (or at exit)", 0 },
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf messages and event counters", 0 },
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
@@ -143,6 +146,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		cfg->json = true;
+		break;
+	case OPT_TIMELINE:
+		cfg->timeline = true;
+		break;
+	case ARGP_KEY_END:
+		if (cfg->json && cfg->timeline) {
+			argp_error(state, "--timeline is a text view; it does not combine with -j");
+			return EINVAL;
+		}
 		break;
 	case 'o':
 		if (!*arg) {

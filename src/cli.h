@@ -25,6 +25,7 @@ struct filter_cfg {
 struct config {
 	struct filter_cfg filter;
 	bool json;        /* -j: NDJSON instead of text */
+	bool timeline;    /* --timeline: a block per connection when it closes */
 	const char *output; /* -o: file (".gz": gzip); NULL: stdout */
 	bool timestamps;  /* -T: wall-clock time on each line */
 	bool verbose;     /* -v: libbpf messages and counters at exit */

@@ -1,5 +1,7 @@
 #include "fmt.h"
 
+#include "socktrace.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,4 +218,75 @@ size_t fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return o;
+}
+
+/* Kernel TCP_* state numbers, for reading the table below. */
+enum { ESTABLISHED = 1, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSED, CLOSE_WAIT,
+       LAST_ACK, LISTEN, CLOSING };
+
+static const char *closing_meaning(unsigned old_state, unsigned cause)
+{
+	switch (cause) {
+	case ST_CAUSE_REFUSED:
+		return "RST received: connection refused";
+	case ST_CAUSE_TIMEOUT:
+		return old_state == SYN_SENT ? "no answer to the SYN: timed out"
+					     : "retransmissions exhausted: timed out";
+	case ST_CAUSE_RST_RECEIVED:
+		return "RST received: connection reset by the peer";
+	case ST_CAUSE_RST_SENT:
+		return "RST sent: connection reset";
+	case ST_CAUSE_LISTENER_CLOSED:
+		return "listener closed";
+	case ST_CAUSE_ABORTED:
+		return "closed before it was established";
+	}
+	switch (old_state) {
+	case LAST_ACK:
+		return "ACK of our FIN received: closed";
+	case FIN_WAIT1:
+	case FIN_WAIT2:
+	case CLOSING:
+		/* tcp_time_wait(): a time-wait socket takes over from here. */
+		return "connection entered TIME_WAIT (kept by a time-wait socket, not traced)";
+	}
+	return "closed";
+}
+
+size_t timeline_meaning(char *buf, size_t len, unsigned type, unsigned old_state,
+			unsigned new_state, unsigned cause, uint64_t handshake_ns)
+{
+	const char *what = "";
+	char hs[32];
+
+	if (type == ST_EV_CONNECT)
+		what = "connect(): SYN sent";
+	else if (type == ST_EV_ACCEPT)
+		what = "accept() returned it to its process";
+	else if (type == ST_EV_CLOSE)
+		what = "connection ended";
+	else if (new_state == ESTABLISHED && (old_state == SYN_SENT || old_state == SYN_RECV)) {
+		const char *how = old_state == SYN_SENT ? "SYN+ACK received, ACK sent" : "ACK received";
+
+		if (!handshake_ns)
+			return clamp(snprintf(buf, len, "%s: ESTABLISHED", how), len);
+		fmt_duration(hs, sizeof(hs), handshake_ns);
+		return clamp(snprintf(buf, len, "%s: ESTABLISHED (handshake %s)", how, hs), len);
+	} else if (new_state == CLOSED)
+		what = closing_meaning(old_state, cause);
+	else if (new_state == SYN_SENT)
+		what = "SYN sent";
+	else if (new_state == LISTEN)
+		what = "listening";
+	else if (new_state == SYN_RECV)
+		what = "SYN received, SYN+ACK sent";
+	else if (new_state == FIN_WAIT1 || new_state == LAST_ACK)
+		what = "FIN sent";
+	else if (new_state == CLOSE_WAIT)
+		what = "FIN received";
+	else if (new_state == FIN_WAIT2)
+		what = "ACK of our FIN received";
+	else if (new_state == CLOSING)
+		what = "FIN received before our FIN was acknowledged (simultaneous close)";
+	return clamp(snprintf(buf, len, "%s", what), len);
 }

@@ -30,6 +30,13 @@ size_t fmt_duration(char *buf, size_t len, uint64_t ns);
 /* A byte count a person reads: "512 B", "1.5 KiB", "3.0 MiB". */
 size_t fmt_bytes(char *buf, size_t len, uint64_t bytes);
 
+/* What an event means on the wire, for the timeline: "SYN sent",
+ * "SYN+ACK received, ACK sent: ESTABLISHED (handshake 61 us)", ...
+ * cause (ST_CAUSE_*, 0 if not known yet) explains transitions to CLOSE;
+ * handshake_ns (0: none) annotates the ESTABLISHED one. */
+size_t timeline_meaning(char *buf, size_t len, unsigned type, unsigned old_state,
+			unsigned new_state, unsigned cause, uint64_t handshake_ns);
+
 /* Nanoseconds as milliseconds with three decimals ("12.345"). */
 size_t fmt_ms(char *buf, size_t len, uint64_t ns);
 

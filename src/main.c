@@ -33,7 +33,11 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
 {
 	const struct sink_opts opts = { .timestamps = cfg->timestamps };
 
-	return cfg->json ? sink__new_json(out, &opts) : sink__new_text(out, &opts);
+	if (cfg->json)
+		return sink__new_json(out, &opts);
+	if (cfg->timeline)
+		return sink__new_timeline(out, &opts);
+	return sink__new_text(out, &opts);
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,8 @@ struct sink *sink__alloc(const struct sink_ops *ops, struct outbuf *out,
 
 void sink__free(struct sink *s)
 {
+	if (s && s->ops->destroy)
+		s->ops->destroy(s);
 	free(s);
 }
 

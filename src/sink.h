@@ -19,6 +19,8 @@ struct sink_opts {
 struct sink *sink__new_text(struct outbuf *out, const struct sink_opts *opts);
 /* NDJSON, one object per event; schema in README.md. */
 struct sink *sink__new_json(struct outbuf *out, const struct sink_opts *opts);
+/* --timeline: each connection as a block once it closes. */
+struct sink *sink__new_timeline(struct outbuf *out, const struct sink_opts *opts);
 void sink__free(struct sink *s);
 
 void sink_begin(struct sink *s);

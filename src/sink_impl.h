@@ -9,8 +9,10 @@ struct sink_ops {
 	void (*event)(struct sink *s, const struct st_record *r);
 	void (*lost)(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns);
 	void (*end)(struct sink *s);
+	void (*destroy)(struct sink *s); /* frees what the implementation holds */
 };
 
+/* Implementations that need state embed this first. */
 struct sink {
 	const struct sink_ops *ops;
 	struct outbuf *out;

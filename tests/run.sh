@@ -24,7 +24,8 @@ run_e2e() {
 		echo "not ok - e2e tests need root (BPF); run make test as root" | tee -a "$log"
 		return
 	fi
-	SOCKTRACE="$(cd "$build" && pwd)/socktrace" bats --tap "$here"/e2e/*.bats 2>&1 | tee -a "$log"
+	SOCKTRACE="$(cd "$build" && pwd)/socktrace" DELAYQ="$(cd "$build" && pwd)/helpers/delayq" \
+		bats --tap "$here"/e2e/*.bats 2>&1 | tee -a "$log"
 }
 
 case "$what" in

@@ -23,7 +23,7 @@ teardown() {
 start_servers() {
 	start_http_server "$PA" 127.0.0.1
 	A_PID=$SERVER_PID
-	python3 "$TRIGGER" serve ::1 "$PB" --name "'srvb'" >/dev/null &
+	python3 "$TRIGGER" serve ::1 "$PB" --name "'srvb'" >/dev/null 3>&- &
 	B_PID=$!
 	wait_for is_listening "$PB"
 }

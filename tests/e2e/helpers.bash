@@ -18,13 +18,14 @@ wait_for() {
 }
 
 is_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+ns_is_listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
 
 # start_http_server PORT BIND_ADDR: python3 http.server serving $BATS_TEST_TMPDIR/www.
 start_http_server() {
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo hello >"$BATS_TEST_TMPDIR/www/index.html"
 	python3 -m http.server "$1" --bind "$2" --directory "$BATS_TEST_TMPDIR/www" \
-		>/dev/null 2>&1 &
+		>/dev/null 2>&1 3>&- &
 	SERVER_PID=$!
 	wait_for is_listening "$1"
 }
@@ -34,7 +35,7 @@ start_http_server() {
 start_tracer() {
 	TRACE=$BATS_TEST_TMPDIR/trace.out
 	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
-	"$SOCKTRACE" "$@" >"$TRACE" 2>"$TRACE_ERR" &
+	"$SOCKTRACE" "$@" >"$TRACE" 2>"$TRACE_ERR" 3>&- &
 	TRACER_PID=$!
 	wait_for grep -q '^socktrace: tracing (' "$TRACE_ERR" || {
 		echo "socktrace did not start; its stderr:" >&2
@@ -95,4 +96,23 @@ assert_lifecycle_end() {
 	ev=$(events_of "$1" | tail -n 2)
 	[[ "$(sed -n 1p <<<"$ev")" == *" -> CLOSE" ]] || { echo "no -> CLOSE: $ev"; return 1; }
 	[ "$(sed -n 2p <<<"$ev")" = CLOSE ] || { echo "no CLOSE record: $ev"; return 1; }
+}
+
+# make_netns NAME: a network namespace with lo up, its name in $NS; removed
+# with everything running in it by cleanup_netns. (Not for $(...): the
+# registration must happen in the test's shell.)
+make_netns() {
+	NS="st-$1-$$"
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	NETNS+=("$NS")
+}
+
+cleanup_netns() {
+	local ns
+	for ns in "${NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	NETNS=()
 }

@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Produces exact, repeatable TCP socket lifecycles for the end-to-end tests.
 
-  trigger.py connect HOST PORT [--name NAME] [--count N]
-      connect, send a line, read the reply, close (N times), as a process
-      whose kernel comm is NAME (set with prctl(PR_SET_NAME); NAME may hold
-      any bytes, given as a Python string literal, e.g. 'a"b\\\\c\\n\\x01').
+  trigger.py connect HOST PORT [--name NAME] [--count N] [--reset | --send BYTES]
+      connect, send "hello\\n", read the "ok" reply and close first (N times),
+      as a process whose kernel comm is NAME (set with prctl(PR_SET_NAME);
+      NAME may hold any bytes, given as a Python string literal, e.g.
+      'a"b\\\\c\\n\\x01'). --reset: close with SO_LINGER 0, which sends RST.
+      --send BYTES: send that many bytes instead, half-close, read to EOF.
+      --timeout S: give up connecting after S seconds (default 5).
   trigger.py serve HOST PORT [--name NAME]
-      accept connections forever; answer each line with "ok" and close.
-      Prints "ready" once listening.
+      accept connections one at a time, forever; answer each chunk that ends
+      in a newline with "ok\\n"; close once the peer has closed. Prints
+      "ready" once listening.
 """
 import argparse
 import ast
 import ctypes
 import socket
+import struct
 import sys
 
 PR_SET_NAME = 15
@@ -28,13 +33,25 @@ def family_of(host: str) -> int:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def connect(host: str, port: int, count: int) -> None:
+def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: float) -> None:
     for _ in range(count):
         with socket.socket(family_of(host), socket.SOCK_STREAM) as s:
-            s.settimeout(5)
-            s.connect((host, port))
+            s.settimeout(timeout)
+            try:
+                s.connect((host, port))
+            except OSError as e:
+                print(f"connect: {e}", file=sys.stderr)
+                sys.exit(1)
+            if send:
+                s.sendall(bytes(send))
+                s.shutdown(socket.SHUT_WR)
+                while s.recv(65536):
+                    pass
+                continue
             s.sendall(b"hello\n")
             s.recv(64)
+            if reset:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def serve(host: str, port: int) -> None:
@@ -46,10 +63,14 @@ def serve(host: str, port: int) -> None:
         while True:
             conn, _ = srv.accept()
             with conn:
-                conn.settimeout(5)
+                conn.settimeout(30)
                 try:
-                    conn.recv(64)
-                    conn.sendall(b"ok\n")
+                    while True:
+                        data = conn.recv(65536)
+                        if not data:
+                            break
+                        if data.endswith(b"\n"):
+                            conn.sendall(b"ok\n")
                 except OSError:
                     pass
 
@@ -61,11 +82,14 @@ def main() -> None:
     ap.add_argument("port", type=int)
     ap.add_argument("--name", help="comm to run as, a Python string literal")
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--reset", action="store_true")
+    ap.add_argument("--send", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=5)
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
     if a.mode == "connect":
-        connect(a.host, a.port, a.count)
+        connect(a.host, a.port, a.count, a.reset, a.send, a.timeout)
     else:
         serve(a.host, a.port)
 

@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# Close records (cause, who closed, handshake time, bytes, retransmits) and
+# the --timeline view, for normal closes and for failures.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+TRIGGER="$BATS_TEST_DIRNAME/../helpers/trigger.py"
+: "${DELAYQ:=$(dirname "$SOCKTRACE")/helpers/delayq}"
+
+setup() {
+	PORT=$(free_port)
+	JSON=$BATS_TEST_TMPDIR/trace.json
+	NETNS=()
+}
+
+teardown() {
+	cleanup_processes
+	cleanup_netns
+}
+
+# close_of PID: the close record of that process's socket (the first one).
+close_of() {
+	jq -s -c --argjson p "$1" '[.[] | select(.event == "close" and .pid == $p)][0]' "$JSON"
+}
+
+# path_of PID: the states that socket went through, comma-separated.
+path_of() {
+	jq -s -r --argjson p "$1" '[.[] | select(.event == "state" and .pid == $p) | .new_state] | join(",")' "$JSON"
+}
+
+@test "curl and http.server: fin, who closed first, exact payload bytes, handshakes" {
+	start_http_server "$PORT" 127.0.0.1
+	head -c 123457 /dev/urandom >"$BATS_TEST_TMPDIR/www/blob"
+	start_tracer -j -o "$JSON"
+	curl -s -o /dev/null -w '%{size_request} %{size_header} %{size_download}\n' \
+		"http://127.0.0.1:$PORT/blob" >"$BATS_TEST_TMPDIR/sizes" &
+	CURL_PID=$!
+	wait "$CURL_PID"
+	stop_tracer
+	read -r req hdr body <"$BATS_TEST_TMPDIR/sizes"
+	[ "$body" -eq 123457 ]
+
+	client=$(close_of "$CURL_PID")
+	server=$(jq -s -c --argjson port "$PORT" '[.[] | select(.event == "close" and .lport == $port)][0]' "$JSON")
+	echo "client: $client"
+	echo "server: $server"
+	[ "$(jq -r .cause <<<"$client")" = fin ]
+	[ "$(jq -r .cause <<<"$server")" = fin ]
+	[ "$(jq -r .pid <<<"$server")" = "$SERVER_PID" ]
+	# Bytes are payload only: what curl wrote and what the server answered.
+	[ "$(jq .bytes_sent <<<"$client")" -eq "$req" ]
+	[ "$(jq .bytes_received <<<"$server")" -eq "$req" ]
+	[ "$(jq .bytes_received <<<"$client")" -eq $((hdr + body)) ]
+	[ "$(jq .bytes_sent <<<"$server")" -eq $((hdr + body)) ]
+	[ "$(jq .handshake_ns <<<"$client")" -gt 0 ]
+	[ "$(jq .handshake_ns <<<"$server")" -gt 0 ]
+	[ "$(jq .retransmits <<<"$client")" -eq 0 ]
+	# closed_by follows the path the kernel took: CLOSE_WAIT means the peer's
+	# FIN came first; FIN_WAIT1 means ours did (both, in a simultaneous close).
+	for side in "$client" "$server"; do
+		sock=$(jq .sock <<<"$side")
+		path=$(jq -s -r --argjson s "$sock" '[.[] | select(.sock == $s and .event == "state") | .new_state] | join(",")' "$JSON")
+		case "$path" in
+		*CLOSE_WAIT*) [ "$(jq -r .closed_by <<<"$side")" = remote ] ;;
+		*FIN_WAIT1*) [ "$(jq -r .closed_by <<<"$side")" = local ] ;;
+		*) echo "unexpected path $path"; false ;;
+		esac
+	done
+}
+
+@test "handshake time is the path's RTT on both sides: 20 ms delay between two namespaces" {
+	[ -x "$DELAYQ" ] || { echo "missing $DELAYQ (make test builds it)"; false; }
+	make_netns c
+	cns=$NS
+	make_netns s
+	sns=$NS
+	# No duplicate address detection: a fresh link must carry the first SYN.
+	for ns in "$cns" "$sns"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	done
+	ip link add "stc$$" netns "$cns" type veth peer name "sts$$" netns "$sns"
+	ip -n "$cns" addr add fd53:7472::1/64 dev "stc$$" nodad
+	ip -n "$sns" addr add fd53:7472::2/64 dev "sts$$" nodad
+	ip -n "$cns" link set "stc$$" up
+	ip -n "$sns" link set "sts$$" up
+	wait_for ip netns exec "$cns" ping -6 -c 1 -W 1 fd53:7472::2
+	# Every packet from the client to the server waits 20 ms: the SYN (client
+	# side) and the final ACK (the server's SYN-ACK round trip).
+	ip netns exec "$cns" ip6tables-legacy -A OUTPUT -p tcp --dport "$PORT" -j NFQUEUE --queue-num 0
+	ip netns exec "$cns" "$DELAYQ" 0 20 >"$BATS_TEST_TMPDIR/delayq.out" 3>&- &
+	wait_for grep -q ready "$BATS_TEST_TMPDIR/delayq.out"
+	ip netns exec "$sns" python3 "$TRIGGER" serve fd53:7472::2 "$PORT" --name "'rttsrv'" >/dev/null 3>&- &
+	wait_for ns_is_listening "$sns" "$PORT"
+	start_tracer -j -o "$JSON"
+	ip netns exec "$cns" python3 "$TRIGGER" connect fd53:7472::2 "$PORT" --name "'rttcli'"
+	stop_tracer
+	for comm in rttcli rttsrv; do
+		hs=$(jq -s --arg c "$comm" '[.[] | select(.event == "close" and .comm == $c)][0].handshake_ns' "$JSON")
+		echo "$comm handshake_ns=$hs"
+		[ "$hs" -ge 20000000 ]
+		[ "$hs" -lt 1000000000 ]
+	done
+}
+
+@test "connect to a closed port: cause refused, no handshake, the caller owns it" {
+	start_tracer -j -o "$JSON"
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	c=$(close_of "$CURL_PID")
+	echo "$c"
+	[ "$(jq -r .cause <<<"$c")" = refused ]
+	[ "$(jq .handshake_ns <<<"$c")" = null ]
+	[ "$(jq -r .comm <<<"$c")" = curl ]
+}
+
+@test "SYNs dropped: cause timeout for the caller" {
+	make_netns t
+	ns=$NS
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syn_retries=1
+	ip netns exec "$ns" nft add table inet st
+	ip netns exec "$ns" nft 'add chain inet st in { type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet st in tcp dport "$PORT" tcp flags syn drop
+	start_tracer -j -o "$JSON"
+	run ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'synlost'" --timeout 20
+	[ "$status" -ne 0 ]
+	stop_tracer
+	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "synlost")][0]' "$JSON")
+	echo "$c"
+	[ "$(jq -r .cause <<<"$c")" = timeout ]
+	[ "$(jq .handshake_ns <<<"$c")" = null ]
+	# 1 s, then 2 s: the SYN was retried once before giving up.
+	[ "$(jq .duration_ns <<<"$c")" -ge 2900000000 ]
+	[ "$(jq .retransmits <<<"$c")" -ge 1 ]
+}
+
+@test "a peer that resets (SO_LINGER 0): rst_sent on its side, rst_received on the other" {
+	python3 "$TRIGGER" serve 127.0.0.1 "$PORT" --name "'rstsrv'" >/dev/null 3>&- &
+	SERVER_PID=$!
+	wait_for is_listening "$PORT"
+	start_tracer -j -o "$JSON"
+	python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'rstcli'" --reset
+	stop_tracer
+	cli=$(jq -s -c '[.[] | select(.event == "close" and .comm == "rstcli")][0]' "$JSON")
+	srv=$(jq -s -c '[.[] | select(.event == "close" and .comm == "rstsrv" and .lport != null and .rport != 0)][0]' "$JSON")
+	echo "client: $cli"
+	echo "server: $srv"
+	[ "$(jq -r .cause <<<"$cli")" = rst_sent ]
+	[ "$(jq -r .cause <<<"$srv")" = rst_received ]
+	[ "$(jq .handshake_ns <<<"$srv")" -gt 0 ]
+}
+
+@test "segments dropped during a transfer: retransmits counted" {
+	make_netns r
+	ns=$NS
+	ip -n "$ns" link set lo mtu 1500
+	ip netns exec "$ns" nft add table inet st
+	ip netns exec "$ns" nft 'add chain inet st in { type filter hook input priority 0; }'
+	# Every fifth data segment to the server is lost (not SYNs or bare ACKs).
+	ip netns exec "$ns" nft add rule inet st in tcp dport "$PORT" meta length gt 200 numgen inc mod 5 0 drop
+	ip netns exec "$ns" python3 "$TRIGGER" serve 127.0.0.1 "$PORT" --name "'lossy'" >/dev/null 3>&- &
+	wait_for ns_is_listening "$ns" "$PORT"
+	start_tracer -j -o "$JSON"
+	ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'sender'" --send 2000000 --timeout 30
+	stop_tracer
+	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "sender")][0]' "$JSON")
+	echo "$c"
+	[ "$(jq .retransmits <<<"$c")" -gt 0 ]
+	[ "$(jq .bytes_sent <<<"$c")" -eq 2000000 ]
+	[ "$(jq -r .cause <<<"$c")" = fin ]
+}
+
+@test "a closed listener: cause listener_closed" {
+	start_tracer -j -o "$JSON"
+	start_http_server "$PORT" 127.0.0.1
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=
+	stop_tracer
+	c=$(jq -s -c --argjson port "$PORT" '[.[] | select(.event == "close" and .lport == $port)][0]' "$JSON")
+	echo "$c"
+	[ "$(jq -r .cause <<<"$c")" = listener_closed ]
+	[ "$(jq -r .comm <<<"$c")" = python3 ]
+}
+
+@test "--timeline: the connection's story in order, with the handshake" {
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer --timeline
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	cat "$TRACE"
+	block=$(awk -v pid="$CURL_PID" '$1 == "sock" && $0 ~ "\\(pid " pid "\\)" {on = 1} on && /^$/ {exit} on' "$TRACE")
+	[ -n "$block" ]
+	[[ "$(sed -n 1p <<<"$block")" == *"127.0.0.1:$PORT  client" ]]
+	# The handshake lines, in this order.
+	grep -n 'CONNECT\|CLOSE -> SYN_SENT\|SYN_SENT -> ESTABLISHED' <<<"$block" | cut -d: -f1 | paste -sd, | grep -qE '^2,3,4$'
+	grep -qE 'SYN_SENT -> ESTABLISHED +SYN\+ACK received, ACK sent: ESTABLISHED \(handshake [0-9.]+ (us|ms)\)' <<<"$block"
+	grep -qE 'ended: fin, closed by (local|remote); life' <<<"$block"
+	# The server's block says how its side went.
+	grep -qE 'LISTEN -> SYN_RECV +SYN received, SYN\+ACK sent' "$TRACE"
+	grep -qE 'SYN_RECV -> ESTABLISHED +ACK received: ESTABLISHED \(handshake' "$TRACE"
+}
+
+@test "--timeline prints connections still open at exit" {
+	python3 "$TRIGGER" serve 127.0.0.1 "$PORT" --name "'holder'" >/dev/null 3>&- &
+	SERVER_PID=$!
+	wait_for is_listening "$PORT"
+	start_tracer --timeline
+	exec {conn}<>/dev/tcp/127.0.0.1/"$PORT"
+	sleep 0.2
+	stop_tracer
+	exec {conn}>&-
+	grep -qE "^sock [0-9]+  bash \(pid $$\)  127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT  client  \(still open at exit\)" "$TRACE"
+}
+
+@test "--timeline with -j is a usage error" {
+	run --separate-stderr "$SOCKTRACE" --timeline -j
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--timeline"* ]]
+}
