@@ -170,6 +170,30 @@ path_of() {
 	[ "$(jq -r .cause <<<"$c")" = fin ]
 }
 
+@test "a peer that stops answering mid-connection: cause timeout, retransmits counted" {
+	make_netns a
+	ns=$NS
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=2
+	ip netns exec "$ns" python3 "$TRIGGER" serve 127.0.0.1 "$PORT" --name "'gone'" >/dev/null 3>&- &
+	wait_for ns_is_listening "$ns" "$PORT"
+	start_tracer -j -o "$JSON"
+	ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'abandoned'" \
+		--pause 1 --send 100000 --timeout 30 2>/dev/null 3>&- &
+	client=$!
+	wait_for ns_has_established "$ns" "$PORT"
+	# From now on the peer is silent: nothing reaches it.
+	ip netns exec "$ns" nft add table inet st
+	ip netns exec "$ns" nft 'add chain inet st in { type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet st in tcp dport "$PORT" drop
+	wait "$client" || true
+	stop_tracer
+	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "abandoned")][0]' "$JSON")
+	echo "$c"
+	[ "$(jq -r .cause <<<"$c")" = timeout ]
+	[ "$(jq .handshake_ns <<<"$c")" -gt 0 ]
+	[ "$(jq .retransmits <<<"$c")" -ge 2 ]
+}
+
 @test "a closed listener: cause listener_closed" {
 	start_tracer -j -o "$JSON"
 	start_http_server "$PORT" 127.0.0.1

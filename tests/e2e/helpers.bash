@@ -19,6 +19,7 @@ wait_for() {
 
 is_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 ns_is_listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+ns_has_established() { ip netns exec "$1" ss -Htn state established "dport = :$2" | grep -q .; }
 
 # start_http_server PORT BIND_ADDR: python3 http.server serving $BATS_TEST_TMPDIR/www.
 start_http_server() {

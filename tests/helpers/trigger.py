@@ -8,6 +8,7 @@
       'a"b\\\\c\\n\\x01'). --reset: close with SO_LINGER 0, which sends RST.
       --send BYTES: send that many bytes instead, half-close, read to EOF.
       --timeout S: give up connecting after S seconds (default 5).
+      --pause S: wait S seconds between connecting and sending.
   trigger.py serve HOST PORT [--name NAME]
       accept connections one at a time, forever; answer each chunk that ends
       in a newline with "ok\\n"; close once the peer has closed. Prints
@@ -19,6 +20,7 @@ import ctypes
 import socket
 import struct
 import sys
+import time
 
 PR_SET_NAME = 15
 
@@ -33,7 +35,8 @@ def family_of(host: str) -> int:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: float) -> None:
+def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: float,
+            pause: float) -> None:
     for _ in range(count):
         with socket.socket(family_of(host), socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
@@ -42,6 +45,7 @@ def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: f
             except OSError as e:
                 print(f"connect: {e}", file=sys.stderr)
                 sys.exit(1)
+            time.sleep(pause)
             if send:
                 s.sendall(bytes(send))
                 s.shutdown(socket.SHUT_WR)
@@ -85,11 +89,12 @@ def main() -> None:
     ap.add_argument("--reset", action="store_true")
     ap.add_argument("--send", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=5)
+    ap.add_argument("--pause", type=float, default=0)
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
     if a.mode == "connect":
-        connect(a.host, a.port, a.count, a.reset, a.send, a.timeout)
+        connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause)
     else:
         serve(a.host, a.port)
 
