@@ -2,6 +2,7 @@
 #   make            build build/socktrace (installs missing build packages first)
 #   make run        build and run the tracer (root)
 #   make test       build and run unit + end-to-end tests (root)
+#   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
 #   make install    install to $(DESTDIR)$(PREFIX)/sbin
 # V=1 shows full commands.
@@ -52,7 +53,7 @@ APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps test-deps run test test-unit test-e2e vmlinux install clean
+.PHONY: all deps test-deps bench-deps run test test-unit test-e2e bench vmlinux install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -64,6 +65,14 @@ deps:
 
 test-deps:
 	$(Q)scripts/deps.sh --test
+
+bench-deps:
+	$(Q)scripts/deps.sh --bench
+
+# Side-by-side cost of tracing (tests/bench/run.sh); ROUNDS=, CONNS= tune it.
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(OUTPUT)/helpers/loadgen
+	$(Q)tests/bench/run.sh $(OUTPUT)
 
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
@@ -109,6 +118,10 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 $(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(shell pkg-config --cflags --libs libnetfilter_queue) -o $@
+
+$(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))

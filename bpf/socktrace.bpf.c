@@ -134,6 +134,17 @@ struct {
 
 __u64 next_sock_id = 0;
 
+/* Wake the reader only when this much is waiting; otherwise it drains the
+ * ring on its own timer (src/tracer.c, every 50 ms). One wakeup per event
+ * is most of what a tracer costs the traced host. */
+#define WAKEUP_BYTES (512 * 1024)
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									    : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &which);
@@ -277,7 +288,7 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	fill(e, sk, si, &ep, type, old_state, new_state, ts, in_state_ns, time_known);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flag());
 	count(ST_CNT_EMITTED);
 }
 
@@ -325,7 +336,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct sock_
 	c->retransmits = si->retransmits;
 	c->cause = close_cause(si);
 	c->closed_by = si->closed_by;
-	bpf_ringbuf_submit(c, 0);
+	bpf_ringbuf_submit(c, wakeup_flag());
 	count(ST_CNT_EMITTED);
 }
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs what socktrace needs to build (and, with --test, to run its tests)
-# on Debian 12, skipping packages that are already installed. Idempotent.
+# Installs what socktrace needs to build (and, with --test, to run its tests;
+# with --bench, to compare it with libbpf-tools) on Debian 12, skipping
+# packages that are already installed. Idempotent.
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
 	libnetfilter-queue-dev iputils-ping)
 
+bench_pkgs=(libbpf-tools coreutils gawk)
+
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then
-	want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+--test) want+=("${test_pkgs[@]}") ;;
+--bench) want+=("${bench_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

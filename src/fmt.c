@@ -1,6 +1,7 @@
 #include "fmt.h"
 
 #include "socktrace.h"
+#include "wbuf.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -289,4 +290,35 @@ size_t timeline_meaning(char *buf, size_t len, unsigned type, unsigned old_state
 	else if (new_state == CLOSING)
 		what = "FIN received before our FIN was acknowledged (simultaneous close)";
 	return clamp(snprintf(buf, len, "%s", what), len);
+}
+
+void w_addr(struct wbuf *w, unsigned family, const uint8_t addr[16])
+{
+	if (family == 6) {
+		w->p += fmt_addr(w->p, FMT_ADDR_LEN, family, addr);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			w_char(w, '.');
+		w_u64(w, addr[i]);
+	}
+}
+
+void w_rfc3339_us(struct wbuf *w, struct rfc3339_cache *cache, uint64_t unix_ns)
+{
+	uint64_t sec = unix_ns / 1000000000ull;
+
+	if (sec != cache->sec) {
+		char full[40];
+
+		fmt_rfc3339_us(full, sizeof(full), sec * 1000000000ull);
+		memcpy(cache->prefix, full, sizeof(cache->prefix) - 1);
+		cache->prefix[sizeof(cache->prefix) - 1] = '\0';
+		cache->sec = sec;
+	}
+	w_mem(w, cache->prefix, sizeof(cache->prefix) - 1);
+	w_char(w, '.');
+	w_u64_zpad(w, unix_ns % 1000000000ull / 1000, 6);
+	w_char(w, 'Z');
 }

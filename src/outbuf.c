@@ -30,7 +30,8 @@ struct outbuf *outbuf__new(int fd, size_t capacity, unsigned flags)
 	if (ob->data && (flags & OUTBUF_GZIP)) {
 		int gzfd = dup(fd); /* gzclose closes it; fd stays ours */
 
-		ob->gz = gzfd >= 0 ? gzdopen(gzfd, "wb") : NULL;
+		/* Level 1: a live trace is repetitive text; speed matters more. */
+		ob->gz = gzfd >= 0 ? gzdopen(gzfd, "wb1") : NULL;
 		if (!ob->gz && gzfd >= 0)
 			close(gzfd);
 	}

@@ -1,11 +1,19 @@
-/* JSON sink: one object per line (NDJSON); the schema is in README.md. */
+/* JSON sink: one object per line (NDJSON); the schema is in README.md.
+ * The per-event path formats by hand (wbuf), without printf. */
 #include "sink_impl.h"
 
-#include <stdio.h>
+#include <stdlib.h>
 
 #include "fmt.h"
+#include "wbuf.h"
 
-#define JSON_LINE_MAX 640
+/* Longest object: a close record with every field at its widest. */
+#define JSON_LINE_MAX 768
+
+struct json_sink {
+	struct sink base; /* first: the sink functions cast back */
+	struct rfc3339_cache clock;
+};
 
 static const char *const event_names[] = {
 	[ST_EV_CONNECT] = "connect",
@@ -15,79 +23,107 @@ static const char *const event_names[] = {
 };
 
 /* "time", "ts_ns" and "event", shared by every object. */
-static int json_head(char *buf, size_t len, uint64_t ts_ns, uint64_t unix_ns, const char *event)
+static void json_head(struct wbuf *w, struct rfc3339_cache *clock, uint64_t ts_ns,
+		      uint64_t unix_ns, const char *event)
 {
-	char t[40];
-
-	fmt_rfc3339_us(t, sizeof(t), unix_ns);
-	return snprintf(buf, len, "{\"time\":\"%s\",\"ts_ns\":%llu,\"event\":\"%s\"", t,
-			(unsigned long long)ts_ns, event);
+	W_LIT(w, "{\"time\":\"");
+	w_rfc3339_us(w, clock, unix_ns);
+	W_LIT(w, "\",\"ts_ns\":");
+	w_u64(w, ts_ns);
+	W_LIT(w, ",\"event\":\"");
+	w_str(w, event);
+	w_char(w, '"');
 }
 
-static int json_u64_or_null(char *buf, size_t len, const char *key, bool known, uint64_t v)
+/* ,"key":value or ,"key":null; key_lit is ",\"key\":". */
+static void json_u64_or_null(struct wbuf *w, const char *key_lit, bool known, uint64_t v)
 {
-	if (!known)
-		return snprintf(buf, len, ",\"%s\":null", key);
-	return snprintf(buf, len, ",\"%s\":%llu", key, (unsigned long long)v);
+	w_str(w, key_lit);
+	if (known)
+		w_u64(w, v);
+	else
+		W_LIT(w, "null");
+}
+
+static void json_close_fields(struct wbuf *w, const struct st_record *r)
+{
+	const char *by = closed_by_name(r->closed_by);
+
+	json_u64_or_null(w, ",\"duration_ns\":", r->time_known, r->in_state_ns);
+	json_u64_or_null(w, ",\"handshake_ns\":", r->has_handshake, r->handshake_ns);
+	W_LIT(w, ",\"bytes_sent\":");
+	w_u64(w, r->bytes_sent);
+	W_LIT(w, ",\"bytes_received\":");
+	w_u64(w, r->bytes_received);
+	W_LIT(w, ",\"retransmits\":");
+	w_u64(w, r->retransmits);
+	W_LIT(w, ",\"cause\":\"");
+	w_str(w, close_cause_name(r->cause));
+	W_LIT(w, "\",\"closed_by\":");
+	if (by) {
+		w_char(w, '"');
+		w_str(w, by);
+		w_char(w, '"');
+	} else {
+		W_LIT(w, "null");
+	}
 }
 
 static void json_event(struct sink *s, const struct st_record *r)
 {
-	char *line = outbuf_reserve(s->out, JSON_LINE_MAX);
-	char comm[FMT_JSON_STRING_MAX(ST_COMM_LEN)] = "null", laddr[FMT_ADDR_LEN],
-	     raddr[FMT_ADDR_LEN];
-	size_t n = 0;
+	struct json_sink *js = (struct json_sink *)s;
+	struct wbuf w = { outbuf_reserve(s->out, JSON_LINE_MAX) };
+	char *start = w.p;
 
-	if (!line)
+	if (!start)
 		return;
+	json_head(&w, &js->clock, r->ts_ns, r->unix_ns, event_names[r->type]);
+	W_LIT(&w, ",\"sock\":");
+	w_u64(&w, r->sock_id);
+	json_u64_or_null(&w, ",\"pid\":", r->owner_known, r->pid);
+	W_LIT(&w, ",\"comm\":");
 	if (r->owner_known)
-		fmt_json_string(comm, sizeof(comm), r->comm, r->comm_len);
-	fmt_addr(laddr, sizeof(laddr), r->family, r->laddr);
-	fmt_addr(raddr, sizeof(raddr), r->family, r->raddr);
-
-	n += (size_t)json_head(line, JSON_LINE_MAX, r->ts_ns, r->unix_ns, event_names[r->type]);
-	n += (size_t)snprintf(line + n, JSON_LINE_MAX - n, ",\"sock\":%llu",
-			      (unsigned long long)r->sock_id);
-	n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "pid", r->owner_known, r->pid);
-	n += (size_t)snprintf(line + n, JSON_LINE_MAX - n,
-			      ",\"comm\":%s,\"family\":%u,\"laddr\":\"%s\",\"lport\":%u,"
-			      "\"raddr\":\"%s\",\"rport\":%u",
-			      comm, r->family, laddr, r->lport, raddr, r->rport);
+		w.p += fmt_json_string(w.p, FMT_JSON_STRING_MAX(ST_COMM_LEN), r->comm, r->comm_len);
+	else
+		W_LIT(&w, "null");
+	W_LIT(&w, ",\"family\":");
+	w_u64(&w, r->family);
+	W_LIT(&w, ",\"laddr\":\"");
+	w_addr(&w, r->family, r->laddr);
+	W_LIT(&w, "\",\"lport\":");
+	w_u64(&w, r->lport);
+	W_LIT(&w, ",\"raddr\":\"");
+	w_addr(&w, r->family, r->raddr);
+	W_LIT(&w, "\",\"rport\":");
+	w_u64(&w, r->rport);
 	if (r->type == ST_EV_STATE) {
-		n += (size_t)snprintf(line + n, JSON_LINE_MAX - n,
-				      ",\"old_state\":\"%s\",\"new_state\":\"%s\"",
-				      tcp_state_name(r->old_state), tcp_state_name(r->new_state));
-		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "in_state_ns",
-					      r->time_known, r->in_state_ns);
+		W_LIT(&w, ",\"old_state\":\"");
+		w_str(&w, tcp_state_name(r->old_state));
+		W_LIT(&w, "\",\"new_state\":\"");
+		w_str(&w, tcp_state_name(r->new_state));
+		w_char(&w, '"');
+		json_u64_or_null(&w, ",\"in_state_ns\":", r->time_known, r->in_state_ns);
 	} else if (r->type == ST_EV_CLOSE) {
-		const char *by = closed_by_name(r->closed_by);
-
-		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "duration_ns",
-					      r->time_known, r->in_state_ns);
-		n += (size_t)json_u64_or_null(line + n, JSON_LINE_MAX - n, "handshake_ns",
-					      r->has_handshake, r->handshake_ns);
-		n += (size_t)snprintf(line + n, JSON_LINE_MAX - n,
-				      ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"retransmits\":%u,"
-				      "\"cause\":\"%s\",\"closed_by\":%s%s%s",
-				      (unsigned long long)r->bytes_sent,
-				      (unsigned long long)r->bytes_received, r->retransmits,
-				      close_cause_name(r->cause), by ? "\"" : "", by ? by : "null",
-				      by ? "\"" : "");
+		json_close_fields(&w, r);
 	}
-	n += (size_t)snprintf(line + n, JSON_LINE_MAX - n, "}\n");
-	outbuf_commit(s->out, n < JSON_LINE_MAX ? n : 0);
+	W_LIT(&w, "}\n");
+	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
 static void json_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
 {
-	char line[JSON_LINE_MAX];
-	int n = json_head(line, sizeof(line), ts_ns, unix_ns, "lost");
+	struct json_sink *js = (struct json_sink *)s;
+	struct wbuf w = { outbuf_reserve(s->out, JSON_LINE_MAX) };
+	char *start = w.p;
 
-	n += snprintf(line + n, sizeof(line) - (size_t)n,
-		      ",\"sock\":null,\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,"
-		      "\"lport\":null,\"raddr\":null,\"rport\":null,\"count\":%llu}\n",
-		      (unsigned long long)count);
-	outbuf_write(s->out, line, (size_t)n);
+	if (!start)
+		return;
+	json_head(&w, &js->clock, ts_ns, unix_ns, "lost");
+	W_LIT(&w, ",\"sock\":null,\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,"
+		  "\"lport\":null,\"raddr\":null,\"rport\":null,\"count\":");
+	w_u64(&w, count);
+	W_LIT(&w, "}\n");
+	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
 static const struct sink_ops json_ops = {
@@ -97,5 +133,13 @@ static const struct sink_ops json_ops = {
 
 struct sink *sink__new_json(struct outbuf *out, const struct sink_opts *opts)
 {
-	return sink__alloc(&json_ops, out, opts);
+	struct json_sink *js = calloc(1, sizeof(*js));
+
+	if (!js)
+		return NULL;
+	js->base.ops = &json_ops;
+	js->base.out = out;
+	js->base.opts = *opts;
+	js->clock = (struct rfc3339_cache)RFC3339_CACHE_INIT;
+	return &js->base;
 }

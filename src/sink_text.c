@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "fmt.h"
+#include "wbuf.h"
 
 /* Longest line: time, id, pid, comm (16 bytes escaped = 64), two
  * endpoints, event with two state names and a duration. */
@@ -37,54 +38,94 @@ static size_t close_text(char *buf, size_t len, const struct st_record *r)
 				sent, recvd, r->retransmits);
 }
 
-static size_t event_text(char *buf, size_t len, const struct st_record *r)
+/* "127.0.0.1:80" or "[::1]:80", padded to width. */
+static void w_endpoint_col(struct wbuf *w, unsigned family, const uint8_t addr[16], uint16_t port,
+			   size_t width)
 {
-	char ms[32];
+	char *start = w->p;
 
+	if (family == 6)
+		w_char(w, '[');
+	w_addr(w, family, addr);
+	if (family == 6)
+		w_char(w, ']');
+	w_char(w, ':');
+	w_u64(w, port);
+	w_pad_to(w, start, width);
+}
+
+/* The event column; by hand for the frequent kinds. */
+static void w_event(struct wbuf *w, const struct st_record *r)
+{
 	switch (r->type) {
 	case ST_EV_CONNECT:
-		return (size_t)snprintf(buf, len, "CONNECT");
+		W_LIT(w, "CONNECT");
+		return;
 	case ST_EV_ACCEPT:
-		return (size_t)snprintf(buf, len, "ACCEPT");
+		W_LIT(w, "ACCEPT");
+		return;
 	case ST_EV_STATE:
-		if (!r->time_known)
-			return (size_t)snprintf(buf, len, "%s -> %s", tcp_state_name(r->old_state),
-						tcp_state_name(r->new_state));
-		fmt_ms(ms, sizeof(ms), r->in_state_ns);
-		return (size_t)snprintf(buf, len, "%s -> %s %s ms", tcp_state_name(r->old_state),
-					tcp_state_name(r->new_state), ms);
-	case ST_EV_CLOSE:
-		return close_text(buf, len, r);
+		w_str(w, tcp_state_name(r->old_state));
+		W_LIT(w, " -> ");
+		w_str(w, tcp_state_name(r->new_state));
+		if (r->time_known) {
+			uint64_t us = r->in_state_ns / 1000;
+
+			w_char(w, ' ');
+			w_u64(w, us / 1000);
+			w_char(w, '.');
+			w_u64_zpad(w, us % 1000, 3);
+			W_LIT(w, " ms");
+		}
+		return;
+	case ST_EV_CLOSE: {
+		size_t n = close_text(w->p, 200, r);
+
+		w->p += n < 200 ? n : 199;
+		return;
 	}
-	return (size_t)snprintf(buf, len, "?");
+	}
+	w_char(w, '?');
 }
 
 static void text_event(struct sink *s, const struct st_record *r)
 {
-	char *line = outbuf_reserve(s->out, TEXT_LINE_MAX);
-	char tbuf[32] = "", pid[16] = "-", comm[72] = "-", local[FMT_ENDPOINT_LEN],
-	     remote[FMT_ENDPOINT_LEN], ev[200];
-	int n;
+	struct wbuf w = { outbuf_reserve(s->out, TEXT_LINE_MAX) };
+	char *start = w.p, *col;
 
-	if (!line)
+	if (!start)
 		return;
-	if (s->opts.timestamps)
-		fmt_clock_ms(tbuf, sizeof(tbuf), r->unix_ns);
-	if (r->owner_known) {
-		snprintf(pid, sizeof(pid), "%u", r->pid);
-		fmt_comm_text(comm, sizeof(comm), r->comm, r->comm_len);
+	if (s->opts.timestamps) {
+		w.p += fmt_clock_ms(w.p, 32, r->unix_ns);
+		w_char(&w, ' ');
 	}
-	fmt_endpoint(local, sizeof(local), r->family, r->laddr, r->lport);
-	fmt_endpoint(remote, sizeof(remote), r->family, r->raddr, r->rport);
-	event_text(ev, sizeof(ev), r);
-	n = snprintf(line, TEXT_LINE_MAX, "%s%s%-6llu %-7s %-16s %u  %-28s %-28s %s\n", tbuf,
-		     s->opts.timestamps ? " " : "", (unsigned long long)r->sock_id, pid, comm,
-		     r->family, local, remote, ev);
-	if (n >= TEXT_LINE_MAX) {
-		n = TEXT_LINE_MAX;
-		line[n - 1] = '\n';
-	}
-	outbuf_commit(s->out, n > 0 ? (size_t)n : 0);
+	col = w.p;
+	w_u64(&w, r->sock_id);
+	w_pad_to(&w, col, 6);
+	w_char(&w, ' ');
+	col = w.p;
+	if (r->owner_known)
+		w_u64(&w, r->pid);
+	else
+		w_char(&w, '-');
+	w_pad_to(&w, col, 7);
+	w_char(&w, ' ');
+	col = w.p;
+	if (r->owner_known)
+		w.p += fmt_comm_text(w.p, 72, r->comm, r->comm_len);
+	else
+		w_char(&w, '-');
+	w_pad_to(&w, col, 16);
+	w_char(&w, ' ');
+	w_u64(&w, r->family);
+	W_LIT(&w, "  ");
+	w_endpoint_col(&w, r->family, r->laddr, r->lport, 28);
+	w_char(&w, ' ');
+	w_endpoint_col(&w, r->family, r->raddr, r->rport, 28);
+	w_char(&w, ' ');
+	w_event(&w, r);
+	w_char(&w, '\n');
+	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
 static void text_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)

@@ -15,7 +15,10 @@
 #include "kfilter.h"
 #include "socktrace.skel.h"
 
-#define POLL_MS 50          /* a reader sees each event within this, plus write time */
+/* The kernel side wakes us only when the ring fills up (WAKEUP_BYTES in
+ * bpf/socktrace.bpf.c); otherwise we drain it on this timer, so a reader
+ * sees each event within POLL_MS plus write time. */
+#define POLL_MS 50
 #define LOST_CHECK_NS 200000000ull
 #define MAX_LINKS 8
 
@@ -229,6 +232,8 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 	sink_begin(t->sink);
 	while (!*stop) {
 		err = ring_buffer__poll(t->rb, POLL_MS);
+		if (err == 0)
+			err = ring_buffer__consume(t->rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "socktrace: reading events failed: %s\n", strerror(-err));
 			status = 1;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# make bench: what tracing costs a loopback churn of short connections
+# (tests/bench/loadgen.c), for socktrace in several output modes and, when
+# installed, for Debian's libbpf-tools tcpstates and tcplife, in one run.
+#
+# Each round runs every variant as an adjacent pair, untraced then traced,
+# so slow phases of a shared machine hit both; figures are medians over
+# rounds. Tracer CPU counts only the traced load (user+sys after the tracer
+# said it was ready, until the load ended), per event it wrote.
+#
+#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD from the environment)
+set -euo pipefail
+
+build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
+ROUNDS=${ROUNDS:-5}
+CONNS=${CONNS:-30000}
+THREADS=${THREADS:-2}
+PAYLOAD=${PAYLOAD:-1}
+ST=$build/socktrace
+LOADGEN=$build/helpers/loadgen
+tmp=$(mktemp -d)
+sleep 600 & # owns no sockets: the pid a no-match filter names
+idle=$!
+trap 'kill $idle 2>/dev/null; rm -rf "$tmp"' EXIT
+hz=$(getconf CLK_TCK)
+
+# name|command|how its events are counted (socktrace: its -v counters; lines: output lines - header)
+variants=(
+	"socktrace text >/dev/null|$ST -v|socktrace|/dev/null"
+	"socktrace text > file|$ST -v|socktrace|$tmp/out.txt"
+	"socktrace -j > file|$ST -v -j -o $tmp/out.json|socktrace|/dev/null"
+	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|socktrace|/dev/null"
+	"socktrace no-match filter|$ST -v -p $idle|socktrace|/dev/null"
+)
+for tool in tcpstates tcplife; do
+	# Background jobs of a script start with SIGINT ignored; give it back
+	# so the tool's own handler (installed after start-up) flushes its output.
+	command -v "$tool" >/dev/null &&
+		variants+=("$tool > file|env --default-signal=INT $tool|lines|$tmp/$tool.txt")
+done
+
+rate_of() { sed -nE 's/.*rate=([0-9]+).*/\1/p' <<<"$1"; }
+secs_of() { sed -nE 's/.*seconds=([0-9.]+).*/\1/p' <<<"$1"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+now_ns() { date +%s%N; }
+
+# ready PID ERRFILE: socktrace says so on stderr; the others are given a second.
+wait_ready() {
+	local kind=$1 err=$2 i
+	if [ "$kind" = socktrace ]; then
+		for i in $(seq 1000); do grep -q 'tracing (' "$err" && return 0; sleep 0.01; done
+		echo "bench: tracer did not start:" >&2; cat "$err" >&2; exit 1
+	fi
+	sleep 1
+}
+
+median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A ratios cpus evrates losts rss
+"$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" >/dev/null # warm up
+echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload" >&2
+for round in $(seq "$ROUNDS"); do
+	for v in "${variants[@]}"; do
+		IFS='|' read -r name cmd kind out <<<"$v"
+		base=$("$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD")
+		err=$tmp/err
+		# shellcheck disable=SC2086
+		$cmd >"$out" 2>"$err" &
+		pid=$!
+		wait_ready "$kind" "$err"
+		c0=$(cpu_ticks "$pid")
+		traced=$("$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD")
+		sleep 0.1 # the tracer drains what the load left in its ring buffer
+		c1=$(cpu_ticks "$pid")
+		hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+		kill -INT "$pid"
+		wait "$pid" || true
+		if [ "$kind" = socktrace ]; then
+			events=$(sed -nE 's/.*emitted ([0-9]+).*/\1/p' "$err")
+			lost=$(sed -nE 's/.*lost ([0-9]+).*/\1/p' "$err")
+		else
+			events=$(($(wc -l <"$out") - 1))
+			lost=0
+		fi
+		ratios[$name]+="$(awk -v t="$(rate_of "$traced")" -v b="$(rate_of "$base")" 'BEGIN { printf "%.3f", t / b }') "
+		cpus[$name]+="$(awk -v c=$((c1 - c0)) -v hz="$hz" -v e="$events" 'BEGIN { printf "%.3f", e ? c / hz * 1e6 / e : 0 }') "
+		evrates[$name]+="$(awk -v e="$events" -v s="$(secs_of "$traced")" 'BEGIN { printf "%.0f", e / s }') "
+		losts[$name]+="$lost "
+		rss[$name]+="$hwm "
+	done
+	echo "bench: round $round done" >&2
+done
+
+# Start-up: exec until attached and able to show an event, 5 times each.
+declare -A startup
+for tool in socktrace tcpstates; do
+	[ "$tool" = socktrace ] || command -v tcpstates >/dev/null || continue
+	for _ in 1 2 3 4 5; do
+		t0=$(now_ns)
+		if [ "$tool" = socktrace ]; then
+			"$ST" >/dev/null 2>"$tmp/err" &
+			pid=$!
+			until grep -q 'tracing (' "$tmp/err"; do sleep 0.001; done
+		else
+			stdbuf -oL tcpstates >"$tmp/ts" 2>/dev/null &
+			pid=$!
+			until [ -s "$tmp/ts" ]; do sleep 0.001; done # its header follows the attach
+		fi
+		startup[$tool]+="$((($(now_ns) - t0) / 1000000)) "
+		kill -KILL "$pid" # only its start-up is measured here
+		wait "$pid" || true
+	done
+done
+
+printf '\n%-28s %8s %10s %10s %8s %9s\n' "tracer" "ratio" "cpu us/ev" "events/s" "lost" "maxRSS"
+for v in "${variants[@]}"; do
+	IFS='|' read -r name _ <<<"$v"
+	printf '%-28s %8s %10s %10s %8s %7.1fMi\n' "$name" \
+		"$(tr ' ' '\n' <<<"${ratios[$name]}" | median)" \
+		"$(tr ' ' '\n' <<<"${cpus[$name]}" | median)" \
+		"$(tr ' ' '\n' <<<"${evrates[$name]}" | median)" \
+		"$(tr ' ' '\n' <<<"${losts[$name]}" | awk '{ s += $1 } END { print s + 0 }')" \
+		"$(tr ' ' '\n' <<<"${rss[$name]}" | median | awk '{ print $1 / 1024 }')"
+done
+for tool in "${!startup[@]}"; do
+	printf 'start-up %-19s %s ms (median of 5)\n' "$tool" "$(tr ' ' '\n' <<<"${startup[$tool]}" | median)"
+done
+sm() { tr ' ' '\n' <<<"${ratios[$1]:-}" | median; }
+cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
+echo
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file')"
