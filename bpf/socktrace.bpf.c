@@ -206,16 +206,21 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
-/* Whether the socket passes the user's filters; decided before reserving
- * ring buffer space, on the socket's owner (not "current"). */
-static __always_inline bool wanted(const struct sock_info *si, __u8 family, __u16 lport,
-				   __u16 rport)
+/* Whether the socket's owner passes the user's filters: decided first,
+ * before anything of the socket is read. */
+static __always_inline bool owner_wanted(const struct sock_info *si)
 {
-	if (filter_family && family != filter_family)
-		return false;
 	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &si->pid)))
 		return false;
 	if (filter_comm && (!si->owner_known || !comm_matches(si->comm)))
+		return false;
+	return true;
+}
+
+/* Whether its endpoint passes; decided before ring buffer space is taken. */
+static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rport)
+{
+	if (filter_family && family != filter_family)
 		return false;
 	if (filter_port && !port_in(ST_PORTS_ANY, lport) && !port_in(ST_PORTS_ANY, rport))
 		return false;
@@ -274,10 +279,15 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
 				 bool time_known)
 {
-	struct endpoint ep = endpoint_of(sk);
+	struct endpoint ep;
 	struct st_event *e;
 
-	if (!wanted(si, ep.fam, ep.lport, ep.rport)) {
+	if (!owner_wanted(si)) {
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	ep = endpoint_of(sk);
+	if (!endpoint_wanted(ep.fam, ep.lport, ep.rport)) {
 		count(ST_CNT_FILTERED);
 		return;
 	}
@@ -312,10 +322,15 @@ static __always_inline __u8 close_cause(const struct sock_info *si)
 /* The connection's summary, with the kernel's own counters of it. */
 static __always_inline void emit_close(const struct sock *sk, const struct sock_info *si)
 {
-	struct endpoint ep = endpoint_of(sk);
+	struct endpoint ep;
 	struct st_close *c;
 
-	if (!wanted(si, ep.fam, ep.lport, ep.rport)) {
+	if (!owner_wanted(si)) {
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	ep = endpoint_of(sk);
+	if (!endpoint_wanted(ep.fam, ep.lport, ep.rport)) {
 		count(ST_CNT_FILTERED);
 		return;
 	}
