@@ -251,6 +251,20 @@ static __always_inline struct endpoint endpoint_of(const struct sock *sk)
 	return ep;
 }
 
+/* The user's filters, owner first (no socket reads for a pid or comm
+ * filter); fills *ep when the socket passes. Counts what it drops. */
+static __always_inline bool filtered_out(const struct sock *sk, const struct sock_info *si,
+					 struct endpoint *ep)
+{
+	if (owner_wanted(si)) {
+		*ep = endpoint_of(sk);
+		if (endpoint_wanted(ep->fam, ep->lport, ep->rport))
+			return false;
+	}
+	count(ST_CNT_FILTERED);
+	return true;
+}
+
 static __always_inline void fill(struct st_event *e, const struct sock *sk,
 				 const struct sock_info *si, const struct endpoint *ep, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
@@ -282,15 +296,8 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 	struct endpoint ep;
 	struct st_event *e;
 
-	if (!owner_wanted(si)) {
-		count(ST_CNT_FILTERED);
+	if (filtered_out(sk, si, &ep))
 		return;
-	}
-	ep = endpoint_of(sk);
-	if (!endpoint_wanted(ep.fam, ep.lport, ep.rport)) {
-		count(ST_CNT_FILTERED);
-		return;
-	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(ST_CNT_LOST);
@@ -325,15 +332,8 @@ static __always_inline void emit_close(const struct sock *sk, const struct sock_
 	struct endpoint ep;
 	struct st_close *c;
 
-	if (!owner_wanted(si)) {
-		count(ST_CNT_FILTERED);
+	if (filtered_out(sk, si, &ep))
 		return;
-	}
-	ep = endpoint_of(sk);
-	if (!endpoint_wanted(ep.fam, ep.lport, ep.rport)) {
-		count(ST_CNT_FILTERED);
-		return;
-	}
 	c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
 	if (!c) {
 		count(ST_CNT_LOST);

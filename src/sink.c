@@ -2,10 +2,10 @@
 
 #include <stdlib.h>
 
-struct sink *sink__alloc(const struct sink_ops *ops, struct outbuf *out,
+struct sink *sink__alloc(size_t size, const struct sink_ops *ops, struct outbuf *out,
 			 const struct sink_opts *opts)
 {
-	struct sink *s = calloc(1, sizeof(*s));
+	struct sink *s = calloc(1, size);
 
 	if (!s)
 		return NULL;

@@ -19,7 +19,9 @@ struct sink {
 	struct sink_opts opts;
 };
 
-struct sink *sink__alloc(const struct sink_ops *ops, struct outbuf *out,
+/* Allocates size bytes (an implementation's struct, struct sink first),
+ * zeroed, with the common part filled in. */
+struct sink *sink__alloc(size_t size, const struct sink_ops *ops, struct outbuf *out,
 			 const struct sink_opts *opts);
 
 #endif

@@ -2,8 +2,6 @@
  * The per-event path formats by hand (wbuf), without printf. */
 #include "sink_impl.h"
 
-#include <stdlib.h>
-
 #include "fmt.h"
 #include "wbuf.h"
 
@@ -133,13 +131,10 @@ static const struct sink_ops json_ops = {
 
 struct sink *sink__new_json(struct outbuf *out, const struct sink_opts *opts)
 {
-	struct json_sink *js = calloc(1, sizeof(*js));
+	struct json_sink *js =
+		(struct json_sink *)sink__alloc(sizeof(struct json_sink), &json_ops, out, opts);
 
-	if (!js)
-		return NULL;
-	js->base.ops = &json_ops;
-	js->base.out = out;
-	js->base.opts = *opts;
-	js->clock = (struct rfc3339_cache)RFC3339_CACHE_INIT;
-	return &js->base;
+	if (js)
+		js->clock = (struct rfc3339_cache)RFC3339_CACHE_INIT;
+	return js ? &js->base : NULL;
 }

@@ -149,5 +149,5 @@ static const struct sink_ops text_ops = {
 
 struct sink *sink__new_text(struct outbuf *out, const struct sink_opts *opts)
 {
-	return sink__alloc(&text_ops, out, opts);
+	return sink__alloc(sizeof(struct sink), &text_ops, out, opts);
 }

@@ -226,12 +226,5 @@ static const struct sink_ops timeline_ops = {
 
 struct sink *sink__new_timeline(struct outbuf *out, const struct sink_opts *opts)
 {
-	struct timeline_sink *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->base.ops = &timeline_ops;
-	t->base.out = out;
-	t->base.opts = *opts;
-	return &t->base;
+	return sink__alloc(sizeof(struct timeline_sink), &timeline_ops, out, opts);
 }
