@@ -265,6 +265,26 @@ static __always_inline bool filtered_out(const struct sock *sk, const struct soc
 	return true;
 }
 
+/* Zeroed ring buffer space for a record of size bytes (a constant once
+ * inlined), or NULL after counting the loss. */
+static __always_inline void *reserve(__u64 size)
+{
+	void *p = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!p) {
+		count(ST_CNT_LOST);
+		return NULL;
+	}
+	__builtin_memset(p, 0, size);
+	return p;
+}
+
+static __always_inline void submit(void *p)
+{
+	bpf_ringbuf_submit(p, wakeup_flag());
+	count(ST_CNT_EMITTED);
+}
+
 static __always_inline void fill(struct st_event *e, const struct sock *sk,
 				 const struct sock_info *si, const struct endpoint *ep, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
@@ -298,15 +318,11 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 
 	if (filtered_out(sk, si, &ep))
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(ST_CNT_LOST);
+	e = reserve(sizeof(*e));
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	fill(e, sk, si, &ep, type, old_state, new_state, ts, in_state_ns, time_known);
-	bpf_ringbuf_submit(e, wakeup_flag());
-	count(ST_CNT_EMITTED);
+	submit(e);
 }
 
 static __always_inline __u8 close_cause(const struct sock_info *si)
@@ -334,12 +350,9 @@ static __always_inline void emit_close(const struct sock *sk, const struct sock_
 
 	if (filtered_out(sk, si, &ep))
 		return;
-	c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
-	if (!c) {
-		count(ST_CNT_LOST);
+	c = reserve(sizeof(*c));
+	if (!c)
 		return;
-	}
-	__builtin_memset(c, 0, sizeof(*c));
 	fill(&c->ev, sk, si, &ep, ST_EV_CLOSE, si->close_old, TCP_CLOSE, si->close_ns,
 	     si->first_ns ? si->close_ns - si->first_ns : 0, si->first_ns != 0);
 	if (si->has_handshake) {
@@ -351,8 +364,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct sock_
 	c->retransmits = si->retransmits;
 	c->cause = close_cause(si);
 	c->closed_by = si->closed_by;
-	bpf_ringbuf_submit(c, wakeup_flag());
-	count(ST_CNT_EMITTED);
+	submit(c);
 }
 
 /* Emits a summary held at CLOSE and forgets the socket. */

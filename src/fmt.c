@@ -69,11 +69,19 @@ size_t fmt_endpoint(char *buf, size_t len, unsigned family, const uint8_t addr[1
 
 size_t fmt_ms(char *buf, size_t len, uint64_t ns)
 {
-	uint64_t us = ns / 1000;
+	char tmp[32]; /* 20 digits, '.', 3 decimals */
+	struct wbuf w = { tmp };
+	size_t n;
 
-	return clamp(snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000),
-			      (unsigned long long)(us % 1000)),
-		     len);
+	w_ms(&w, ns);
+	n = (size_t)(w.p - tmp);
+	if (!len)
+		return 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return n;
 }
 
 size_t fmt_duration(char *buf, size_t len, uint64_t ns)
@@ -321,4 +329,13 @@ void w_rfc3339_us(struct wbuf *w, struct rfc3339_cache *cache, uint64_t unix_ns)
 	w_char(w, '.');
 	w_u64_zpad(w, unix_ns % 1000000000ull / 1000, 6);
 	w_char(w, 'Z');
+}
+
+void w_ms(struct wbuf *w, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	w_u64(w, us / 1000);
+	w_char(w, '.');
+	w_u64_zpad(w, us % 1000, 3);
 }

@@ -58,6 +58,9 @@ struct wbuf;
 /* Appends the address (as fmt_addr) without printf: IPv4 by hand. */
 void w_addr(struct wbuf *w, unsigned family, const uint8_t addr[16]);
 
+/* Appends nanoseconds as milliseconds with three decimals ("12.345"). */
+void w_ms(struct wbuf *w, uint64_t ns);
+
 /* RFC 3339 UTC time with microseconds, with the calendar part cached per
  * second (one gmtime_r a second, not one per event). */
 struct rfc3339_cache {

@@ -9,6 +9,7 @@
 /* Longest line: time, id, pid, comm (16 bytes escaped = 64), two
  * endpoints, event with two state names and a duration. */
 #define TEXT_LINE_MAX 448
+#define CLOSE_TEXT_MAX 200 /* the close record's event column */
 
 static void text_begin(struct sink *s)
 {
@@ -24,6 +25,7 @@ static size_t close_text(char *buf, size_t len, const struct st_record *r)
 {
 	char life[32] = "?", hs[32] = "none", sent[32], recvd[32];
 	const char *by = closed_by_name(r->closed_by);
+	int n;
 
 	if (r->time_known)
 		fmt_duration(life, sizeof(life), r->in_state_ns);
@@ -31,11 +33,11 @@ static size_t close_text(char *buf, size_t len, const struct st_record *r)
 		fmt_duration(hs, sizeof(hs), r->handshake_ns);
 	fmt_bytes(sent, sizeof(sent), r->bytes_sent);
 	fmt_bytes(recvd, sizeof(recvd), r->bytes_received);
-	return (size_t)snprintf(buf, len,
-				"CLOSE %s%s%s, life %s, handshake %s, sent %s, received %s, "
-				"%u retransmits",
-				close_cause_name(r->cause), by ? " by " : "", by ? by : "", life, hs,
-				sent, recvd, r->retransmits);
+	n = snprintf(buf, len,
+		     "CLOSE %s%s%s, life %s, handshake %s, sent %s, received %s, %u retransmits",
+		     close_cause_name(r->cause), by ? " by " : "", by ? by : "", life, hs, sent, recvd,
+		     r->retransmits);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1; /* what snprintf wrote */
 }
 
 /* "127.0.0.1:80" or "[::1]:80", padded to width. */
@@ -69,21 +71,14 @@ static void w_event(struct wbuf *w, const struct st_record *r)
 		W_LIT(w, " -> ");
 		w_str(w, tcp_state_name(r->new_state));
 		if (r->time_known) {
-			uint64_t us = r->in_state_ns / 1000;
-
 			w_char(w, ' ');
-			w_u64(w, us / 1000);
-			w_char(w, '.');
-			w_u64_zpad(w, us % 1000, 3);
+			w_ms(w, r->in_state_ns);
 			W_LIT(w, " ms");
 		}
 		return;
-	case ST_EV_CLOSE: {
-		size_t n = close_text(w->p, 200, r);
-
-		w->p += n < 200 ? n : 199;
+	case ST_EV_CLOSE:
+		w->p += close_text(w->p, CLOSE_TEXT_MAX, r);
 		return;
-	}
 	}
 	w_char(w, '?');
 }

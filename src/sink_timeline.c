@@ -6,7 +6,6 @@
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "fmt.h"
 
@@ -21,7 +20,8 @@ struct step {
 
 struct conn {
 	uint64_t sock_id;
-	struct st_record last; /* newest record: endpoints, owner, close figures */
+	struct st_record last;  /* newest record: endpoints, close figures */
+	struct st_record owner; /* newest record that named the owner */
 	uint64_t first_ts;
 	unsigned nsteps;
 	unsigned dropped_steps;
@@ -65,19 +65,19 @@ static void put_line(struct sink *s, const char *line, int n)
 
 static void print_block(struct sink *s, const struct conn *c, bool open)
 {
-	const struct st_record *r = &c->last;
+	const struct st_record *r = &c->last, *o = &c->owner;
 	char line[LINE_MAX_LEN], local[FMT_ENDPOINT_LEN], remote[FMT_ENDPOINT_LEN], comm[72] = "-",
 									 off[32], what[160];
 	unsigned cause = r->type == ST_EV_CLOSE ? r->cause : 0;
 
 	fmt_endpoint(local, sizeof(local), r->family, r->laddr, r->lport);
 	fmt_endpoint(remote, sizeof(remote), r->family, r->raddr, r->rport);
-	if (r->owner_known)
-		fmt_comm_text(comm, sizeof(comm), r->comm, r->comm_len);
+	if (o->owner_known)
+		fmt_comm_text(comm, sizeof(comm), o->comm, o->comm_len);
 	put_line(s, line,
-		 r->owner_known
+		 o->owner_known
 			 ? snprintf(line, sizeof(line), "sock %llu  %s (pid %u)  %s -> %s  %s%s\n",
-				    (unsigned long long)c->sock_id, comm, r->pid, local, remote,
+				    (unsigned long long)c->sock_id, comm, o->pid, local, remote,
 				    role_of(c), open ? "  (still open at exit)" : "")
 			 : snprintf(line, sizeof(line), "sock %llu  owner unknown  %s -> %s  %s%s\n",
 				    (unsigned long long)c->sock_id, local, remote, role_of(c),
@@ -151,18 +151,9 @@ static void timeline_event(struct sink *s, const struct st_record *r)
 		t->untracked++;
 		return;
 	}
-	if (r->owner_known || !c->last.owner_known || r->type == ST_EV_CLOSE) {
-		bool keep_owner = !r->owner_known && c->last.owner_known;
-		struct st_record prev = c->last;
-
-		c->last = *r;
-		if (keep_owner) {
-			c->last.owner_known = true;
-			c->last.pid = prev.pid;
-			c->last.comm_len = prev.comm_len;
-			memcpy(c->last.comm, prev.comm, sizeof(prev.comm));
-		}
-	}
+	c->last = *r;
+	if (r->owner_known)
+		c->owner = *r;
 	if (r->type == ST_EV_CLOSE)
 		; /* the summary line says it */
 	else if (c->nsteps < MAX_STEPS)

@@ -19,14 +19,14 @@ teardown() {
 	cleanup_netns
 }
 
+# close_by_comm NAME: the close record of the first socket owned by NAME.
+close_by_comm() {
+	jq -s -c --arg c "$1" '[.[] | select(.event == "close" and .comm == $c)][0]' "$JSON"
+}
+
 # close_of PID: the close record of that process's socket (the first one).
 close_of() {
 	jq -s -c --argjson p "$1" '[.[] | select(.event == "close" and .pid == $p)][0]' "$JSON"
-}
-
-# path_of PID: the states that socket went through, comma-separated.
-path_of() {
-	jq -s -r --argjson p "$1" '[.[] | select(.event == "state" and .pid == $p) | .new_state] | join(",")' "$JSON"
 }
 
 @test "curl and http.server: fin, who closed first, exact payload bytes, handshakes" {
@@ -96,7 +96,7 @@ path_of() {
 	ip netns exec "$cns" python3 "$TRIGGER" connect fd53:7472::2 "$PORT" --name "'rttcli'"
 	stop_tracer
 	for comm in rttcli rttsrv; do
-		hs=$(jq -s --arg c "$comm" '[.[] | select(.event == "close" and .comm == $c)][0].handshake_ns' "$JSON")
+		hs=$(close_by_comm "$comm" | jq .handshake_ns)
 		echo "$comm handshake_ns=$hs"
 		[ "$hs" -ge 20000000 ]
 		[ "$hs" -lt 1000000000 ]
@@ -125,7 +125,7 @@ path_of() {
 	run ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'synlost'" --timeout 20
 	[ "$status" -ne 0 ]
 	stop_tracer
-	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "synlost")][0]' "$JSON")
+	c=$(close_by_comm synlost)
 	echo "$c"
 	[ "$(jq -r .cause <<<"$c")" = timeout ]
 	[ "$(jq .handshake_ns <<<"$c")" = null ]
@@ -141,7 +141,7 @@ path_of() {
 	start_tracer -j -o "$JSON"
 	python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'rstcli'" --reset
 	stop_tracer
-	cli=$(jq -s -c '[.[] | select(.event == "close" and .comm == "rstcli")][0]' "$JSON")
+	cli=$(close_by_comm rstcli)
 	srv=$(jq -s -c '[.[] | select(.event == "close" and .comm == "rstsrv" and .lport != null and .rport != 0)][0]' "$JSON")
 	echo "client: $cli"
 	echo "server: $srv"
@@ -163,7 +163,7 @@ path_of() {
 	start_tracer -j -o "$JSON"
 	ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'sender'" --send 2000000 --timeout 30
 	stop_tracer
-	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "sender")][0]' "$JSON")
+	c=$(close_by_comm sender)
 	echo "$c"
 	[ "$(jq .retransmits <<<"$c")" -gt 0 ]
 	[ "$(jq .bytes_sent <<<"$c")" -eq 2000000 ]
@@ -187,7 +187,7 @@ path_of() {
 	ip netns exec "$ns" nft add rule inet st in tcp dport "$PORT" drop
 	wait "$client" || true
 	stop_tracer
-	c=$(jq -s -c '[.[] | select(.event == "close" and .comm == "abandoned")][0]' "$JSON")
+	c=$(close_by_comm abandoned)
 	echo "$c"
 	[ "$(jq -r .cause <<<"$c")" = timeout ]
 	[ "$(jq .handshake_ns <<<"$c")" -gt 0 ]
