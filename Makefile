@@ -1,7 +1,9 @@
 # socktrace — eBPF TCP connection tracer.
 #   make            build build/socktrace (installs missing build packages first)
 #   make run        build and run the tracer (root)
-#   make test       build and run unit + end-to-end tests (root)
+#   make test       build and run unit + end-to-end tests (root): on this kernel,
+#                   then in a VM with Debian 12's 6.1 kernel, once per attach method
+#   make test-host  the same without the VM
 #   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
 #   make install    install to $(DESTDIR)$(PREFIX)/sbin
@@ -53,7 +55,8 @@ APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps test-deps bench-deps run test test-unit test-e2e bench vmlinux install clean
+.PHONY: all deps test-deps bench-deps run test test-host test-unit test-e2e test-vm bench \
+	vmlinux install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -77,9 +80,19 @@ bench: bench-deps
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
+TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq
+
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq
-	$(Q)tests/run.sh $(OUTPUT)
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)tests/run.sh $(OUTPUT) all
+
+test-host: test-deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)tests/run.sh $(OUTPUT) host
+
+test-vm: test-deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)tests/run.sh $(OUTPUT) vm
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUTPUT) unit

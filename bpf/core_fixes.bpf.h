@@ -20,4 +20,24 @@ static __always_inline __u32 sk_netns_of(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
+/* The classic tcp:tcp_send_reset tracepoint was an instance of the
+ * tcp_event_sk_skb class until 6.10 gave it an event of its own (with the
+ * reset reason; "trace: tcp: fully support trace_tcp_send_reset"). Both put
+ * the socket in skaddr, at offsets CO-RE resolves; only the type that exists
+ * on the running kernel is read, the other branch is dead code the verifier
+ * drops. Read with a helper: clang merges two direct loads into one at a
+ * variable ctx offset, which the verifier refuses. */
+struct trace_event_raw_tcp_event_sk_skb___pre610 {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+static __always_inline const struct sock *send_reset_skaddr(void *ctx)
+{
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset))
+		return BPF_CORE_READ((struct trace_event_raw_tcp_send_reset *)ctx, skaddr);
+	return BPF_CORE_READ((struct trace_event_raw_tcp_event_sk_skb___pre610 *)ctx, skaddr);
+}
+
 #endif

@@ -759,9 +759,9 @@ int BPF_PROG(destroy_btf, const struct sock *sk)
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
-int reset_sent_tp(struct trace_event_raw_tcp_send_reset *ctx)
+int reset_sent_tp(void *ctx)
 {
-	handle_reset_sent((const struct sock *)ctx->skaddr);
+	handle_reset_sent(send_reset_skaddr(ctx));
 	return 0;
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what socktrace needs to build (and, with --test, to run its tests;
-# with --bench, to compare it with libbpf-tools) on Debian 12, skipping
+# Installs what socktrace needs to build (and, with --test, to run its tests,
+# including the VM suite of tests/vm; with --bench, to compare it with
+# libbpf-tools) on Debian 12, skipping
 # packages that are already installed. Idempotent.
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
-	libnetfilter-queue-dev iputils-ping)
+	libnetfilter-queue-dev iputils-ping
+	qemu-system-x86 busybox-static kmod cpio)
 
 bench_pkgs=(libbpf-tools coreutils gawk)
 

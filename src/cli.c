@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE };
+enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE, OPT_ATTACH };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -19,6 +19,7 @@ static const char doc[] =
 	"\n"
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
+	"                 [--attach=auto|fentry|kprobe|tracepoint]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -31,7 +32,8 @@ static const char doc[] =
 	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
 	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
-	"    socktrace --list-attach      # show how each hook attaches on this kernel\n";
+	"    socktrace --list-attach      # show how each hook attaches on this kernel\n"
+	"    socktrace --attach=kprobe    # use kprobes where a hook offers them, or fail\n";
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID[,PID...]", 0, "Only sockets owned by these processes", 0 },
@@ -48,6 +50,8 @@ static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf messages and event counters", 0 },
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
+	{ "attach", OPT_ATTACH, "METHOD", 0,
+	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", 0 },
 	{ 0 },
@@ -115,6 +119,29 @@ static error_t set_family(struct argp_state *state, struct filter_cfg *f, unsign
 	return 0;
 }
 
+static error_t parse_attach(struct argp_state *state, const char *arg, enum st_method *out)
+{
+	static const struct {
+		const char *name;
+		enum st_method method;
+	} methods[] = {
+		{ "auto", METHOD_NONE },
+		{ "fentry", METHOD_FENTRY },
+		{ "kprobe", METHOD_KPROBE },
+		{ "tracepoint", METHOD_TRACEPOINT },
+	};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (!strcmp(arg, methods[i].name)) {
+			*out = methods[i].method;
+			return 0;
+		}
+	}
+	argp_error(state, "invalid value '%s' for --attach: expected auto, fentry, kprobe or "
+			  "tracepoint", arg);
+	return EINVAL;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
@@ -172,6 +199,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LIST_ATTACH:
 		cfg->list_attach = true;
 		break;
+	case OPT_ATTACH:
+		return parse_attach(state, arg, &cfg->attach);
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
 		cfg->show_help = true;
@@ -195,6 +224,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->attach = METHOD_NONE;
 	/* ARGP_NO_EXIT: argp prints the error and its --help hint, then returns. */
 	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
 	return err ? EXIT_USAGE : 0;

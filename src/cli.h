@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan.h"
 #include "socktrace.h"
 
 #define CLI_MAX_PORTS 1024 /* per port option */
@@ -30,6 +31,7 @@ struct config {
 	bool timestamps;  /* -T: wall-clock time on each line */
 	bool verbose;     /* -v: libbpf messages and counters at exit */
 	bool list_attach; /* --list-attach: print the attach plan and exit */
+	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
 	bool show_help;   /* -h/--help was printed: exit 0 */
 };
 

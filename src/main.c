@@ -57,17 +57,13 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
-	plan = plan__new();
+	plan = plan__new(cfg.attach);
 	if (!plan)
 		goto cleanup;
-	if (cfg.list_attach) {
+	if (cfg.list_attach)
 		plan_print(plan, stdout);
-		status = 0;
-		goto cleanup;
-	}
-	if (!plan_usable(plan)) {
-		fprintf(stderr, "socktrace: no usable attach method for a required hook:\n");
-		plan_print(plan, stderr);
+	if (!plan_usable(plan, stderr) || cfg.list_attach) {
+		status = !plan_usable(plan, NULL);
 		goto cleanup;
 	}
 

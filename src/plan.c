@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "kfeat.h"
@@ -86,10 +87,12 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 	},
 };
 
-enum verdict { NOT_TRIED, REJECTED, CHOSEN };
+enum verdict { NOT_TRIED, SKIPPED, REJECTED, CHOSEN };
 
 struct plan {
+	enum st_method forced;
 	struct {
+		bool forced; /* only the forced method was tried */
 		int chosen; /* index into hooks[h].methods, or -1 */
 		enum verdict verdict[MAX_METHODS];
 		char reason[MAX_METHODS][192];
@@ -107,7 +110,16 @@ static int probe_method(struct kfeat *kf, const struct method_def *m, char *reas
 	return 0;
 }
 
-struct plan *plan__new(void)
+/* Index of hook h's method m, or -1 if the hook does not offer it. */
+static int method_index(int h, enum st_method m)
+{
+	for (int i = 0; i < MAX_METHODS && hooks[h].methods[i].label; i++)
+		if (hooks[h].methods[i].method == m)
+			return i;
+	return -1;
+}
+
+struct plan *plan__new(enum st_method forced)
 {
 	struct plan *p = calloc(1, sizeof(*p));
 	struct kfeat *kf = kfeat__new();
@@ -117,9 +129,17 @@ struct plan *plan__new(void)
 		kfeat__free(kf);
 		return NULL;
 	}
+	p->forced = forced;
 	for (int h = 0; h < HOOK_COUNT; h++) {
+		int only = forced == METHOD_NONE ? -1 : method_index(h, forced);
+
 		p->h[h].chosen = -1;
+		p->h[h].forced = only >= 0;
 		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
+			if (only >= 0 && m != only) {
+				p->h[h].verdict[m] = SKIPPED;
+				continue;
+			}
 			if (probe_method(kf, &hooks[h].methods[m], p->h[h].reason[m],
 					 sizeof(p->h[h].reason[m]))) {
 				p->h[h].verdict[m] = REJECTED;
@@ -146,12 +166,44 @@ enum st_method plan_method(const struct plan *p, enum st_hook hook)
 	return m < 0 ? METHOD_NONE : hooks[hook].methods[m].method;
 }
 
-bool plan_usable(const struct plan *p)
+const char *plan_method_name(enum st_method m)
 {
-	for (int h = 0; h < HOOK_COUNT; h++)
-		if (!hooks[h].without && p->h[h].chosen < 0)
-			return false;
-	return true;
+	switch (m) {
+	case METHOD_FENTRY:
+		return "fentry";
+	case METHOD_KPROBE:
+		return "kprobe";
+	case METHOD_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return NULL;
+	}
+}
+
+bool plan_usable(const struct plan *p, FILE *why)
+{
+	bool ok = true;
+
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		int only = p->h[h].forced ? method_index(h, p->forced) : -1;
+
+		if (p->h[h].chosen >= 0)
+			continue;
+		if (only >= 0) {
+			if (why)
+				fprintf(why, "socktrace: --attach=%s: hook %s cannot use %s: %s\n",
+					plan_method_name(p->forced), hooks[h].name,
+					hooks[h].methods[only].label, p->h[h].reason[only]);
+			ok = false;
+		} else if (!hooks[h].without) {
+			if (why)
+				fprintf(why, "socktrace: hook %s: no attach method works on this "
+					     "kernel (see socktrace --list-attach)\n",
+					hooks[h].name);
+			ok = false;
+		}
+	}
+	return ok;
 }
 
 void plan_print(const struct plan *p, FILE *out)
@@ -169,13 +221,20 @@ void plan_print(const struct plan *p, FILE *out)
 				fprintf(out, "%-8s %-11s rejected: %s\n", hooks[h].name, label,
 					p->h[h].reason[m]);
 				break;
+			case SKIPPED:
+				fprintf(out, "%-8s %-11s not tried (--attach=%s)\n", hooks[h].name,
+					label, plan_method_name(p->forced));
+				break;
 			case NOT_TRIED:
 				fprintf(out, "%-8s %-11s not tried (a better method works)\n",
 					hooks[h].name, label);
 				break;
 			}
 		}
-		if (p->h[h].chosen < 0)
+		if (p->h[h].chosen < 0 && p->h[h].forced)
+			fprintf(out, "%-8s %-11s --attach=%s refused: cannot trace\n", hooks[h].name,
+				"none", plan_method_name(p->forced));
+		else if (p->h[h].chosen < 0)
 			fprintf(out, "%-8s %-11s %s\n", hooks[h].name, "none",
 				hooks[h].without ? hooks[h].without : "required: cannot trace");
 	}

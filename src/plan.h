@@ -28,13 +28,19 @@ enum st_method {
 
 struct plan;
 
-/* Probes every hook's methods in order of preference. NULL on ENOMEM. */
-struct plan *plan__new(void);
+/* Probes every hook's methods in order of preference. With forced other
+ * than METHOD_NONE, a hook that offers that method tries only it (the
+ * other hooks keep their preference order). NULL on ENOMEM. */
+struct plan *plan__new(enum st_method forced);
 void plan__free(struct plan *p);
 
 enum st_method plan_method(const struct plan *p, enum st_hook hook);
-/* False when a hook the tracer cannot do without has no method. */
-bool plan_usable(const struct plan *p);
+/* False when a hook the tracer cannot do without has no method, or a forced
+ * method was refused; then one line per such hook goes to why (if not NULL). */
+bool plan_usable(const struct plan *p, FILE *why);
+
+/* The name --attach uses for a forceable method ("fentry", ...), or NULL. */
+const char *plan_method_name(enum st_method m);
 
 /* One line per hook and method: chosen, rejected (with the kernel's
  * reason) or not tried; hooks without a method say what is lost. */

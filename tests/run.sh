@@ -1,47 +1,95 @@
 #!/usr/bin/env bash
-# Runs the unit tests (C, TAP) and the end-to-end tests (bats, TAP) and ends
-# with one line "N passed, M failed[, K skipped]". Exits non-zero if anything
-# failed or if nothing ran.
-#   tests/run.sh BUILD_DIR [unit|e2e|all]
+# Runs the test suites and ends with one line "N passed, M failed[, K skipped]".
+# Exits non-zero if anything failed or if nothing ran.
+#   tests/run.sh BUILD_DIR [unit|e2e|vm|host|all]
+#     unit  C unit tests (TAP)
+#     e2e   bats end-to-end tests on this kernel, once per method of
+#           E2E_METHODS (default "auto tracepoint"; "auto" forces nothing)
+#     vm    the e2e tests in a VM running Debian 12's 6.1 kernel (tests/vm),
+#           once per method of VM_METHODS (default "fentry kprobe tracepoint")
+#     host  unit + e2e;  all (default)  unit + e2e + vm
+# Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
+# shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap and the
+# matrix to PATH.matrix (the VM pass uses it to hand its results back).
 set -uo pipefail
 
-build=${1:?usage: tests/run.sh BUILD_DIR [unit|e2e|all]}
+build=${1:?usage: tests/run.sh BUILD_DIR [unit|e2e|vm|host|all]}
 what=${2:-all}
 here=$(cd "$(dirname "$0")" && pwd)
+build_abs=$(cd "$build" && pwd)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+matrix=$(mktemp)
+trap 'rm -f "$log" "$matrix" "$log".pass' EXIT
+
+# tally FILE: "N passed, M failed[, K skipped]" of the TAP lines in FILE.
+tally() {
+	local skipped passed failed
+	skipped=$(grep -cE '^ok [0-9]+.*# skip' "$1")
+	passed=$(($(grep -cE '^ok [0-9]+' "$1") - skipped))
+	failed=$(grep -cE '^not ok [0-9]+|^not ok -' "$1")
+	if [ "$skipped" -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+}
 
 run_unit() {
+	: >"$log.pass"
 	for t in "$build"/unit/test_*; do
 		[ -x "$t" ] || continue
 		echo "# unit: $(basename "$t")"
-		"$t" 2>&1 | tee -a "$log"
+		"$t" 2>&1 | tee -a "$log.pass"
 	done
+	cat "$log.pass" >>"$log"
+	echo "unit: $(tally "$log.pass")" >>"$matrix"
 }
 
 run_e2e() {
+	local kernel m
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "not ok - e2e tests need root (BPF); run make test as root" | tee -a "$log"
 		return
 	fi
-	SOCKTRACE="$(cd "$build" && pwd)/socktrace" DELAYQ="$(cd "$build" && pwd)/helpers/delayq" \
-		bats --tap "$here"/e2e/*.bats 2>&1 | tee -a "$log"
+	kernel=$(uname -r | cut -d. -f1,2)
+	for m in ${E2E_METHODS:-auto tracepoint}; do
+		echo "# e2e: kernel $(uname -r), --attach=$m"
+		[ "$m" = auto ] && m_env= || m_env=$m
+		SOCKTRACE="$build_abs/socktrace" DELAYQ="$build_abs/helpers/delayq" \
+			SOCKTRACE_ATTACH=$m_env bats --tap "$here"/e2e/*.bats 2>&1 | tee "$log.pass"
+		cat "$log.pass" >>"$log"
+		echo "$kernel $m: $(tally "$log.pass")" >>"$matrix"
+	done
+}
+
+run_vm() {
+	local out=$build_abs/vm/results rc=0
+	rm -f "$out.tap" "$out.matrix"
+	"$here"/vm/run.sh "$build" env E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint}" \
+		RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
+	if [ -s "$out.tap" ] && [ -s "$out.matrix" ]; then
+		cat "$out.tap" >>"$log"
+		cat "$out.matrix" >>"$matrix"
+	else
+		echo "not ok - vm: no results from the VM (exit $rc)" | tee -a "$log"
+		echo "vm: no results (exit $rc)" >>"$matrix"
+	fi
 }
 
 case "$what" in
 unit) run_unit ;;
 e2e) run_e2e ;;
-all) run_unit; run_e2e ;;
+vm) run_vm ;;
+host) run_unit; run_e2e ;;
+all) run_unit; run_e2e; run_vm ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;
 esac
 
-skipped=$(grep -cE '^ok [0-9]+.*# skip' "$log")
-passed=$(( $(grep -cE '^ok [0-9]+' "$log") - skipped ))
-failed=$(grep -cE '^not ok [0-9]+|^not ok -' "$log")
-echo
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
+if [ -n "${RESULTS:-}" ]; then
+	cp "$log" "$RESULTS.tap"
+	cp "$matrix" "$RESULTS.matrix"
 fi
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+echo
+cat "$matrix"
+tally "$log"
+[ "$(grep -cE '^not ok' "$log")" -eq 0 ] && [ "$(grep -cE '^ok [0-9]+' "$log")" -gt 0 ]

@@ -40,6 +40,83 @@ teardown() {
 	grep -qE '^accept +(kretprobe|tracepoint) +chosen' <<<"$output"
 }
 
+# Labels --list-attach and the start-up line use for METHOD on the connect
+# and accept hooks.
+connect_label() { case "$1" in fentry) echo fentry ;; *) echo "$1" ;; esac; }
+accept_label() {
+	case "$1" in fentry) echo fexit ;; kprobe) echo kretprobe ;; *) echo "$1" ;; esac
+}
+
+@test "--attach=METHOD is used by every hook offering it, or refused naming hook and reason" {
+	for m in fentry kprobe tracepoint; do
+		run --separate-stderr "$SOCKTRACE" --attach="$m" --list-attach
+		if [ "$status" -eq 0 ]; then
+			grep -qE "^connect +$(connect_label "$m") +chosen$" <<<"$output"
+			grep -qE "^accept +$(accept_label "$m") +chosen$" <<<"$output"
+			if [ "$m" = tracepoint ]; then
+				grep -qE '^state +tracepoint +chosen$' <<<"$output"
+				grep -qE '^close +tracepoint +chosen$' <<<"$output"
+			fi
+		else
+			[ "$status" -eq 1 ] || { echo "--attach=$m: status $status"; return 1; }
+			grep -qE -- "^socktrace: --attach=$m: hook (connect|accept) cannot use [a-z]+: .+" \
+				<<<"$stderr"
+			grep -qE "^connect +none +--attach=$m refused" <<<"$output"
+		fi
+	done
+	# This kernel's facts: without a kprobe PMU, kprobe must be refused.
+	if [ ! -e /sys/bus/event_source/devices/kprobe ]; then
+		run --separate-stderr "$SOCKTRACE" --attach=kprobe --list-attach
+		[ "$status" -eq 1 ]
+	fi
+}
+
+@test "auto picks the first method that works: fentry, then kprobe, then tracepoint" {
+	want=tracepoint
+	for m in kprobe fentry; do
+		if "$SOCKTRACE" --attach="$m" --list-attach >/dev/null 2>&1; then
+			want=$m
+		fi
+	done
+	run --separate-stderr "$SOCKTRACE" --attach=auto --list-attach
+	[ "$status" -eq 0 ]
+	grep -qE "^connect +$(connect_label "$want") +chosen$" <<<"$output"
+	grep -qE "^accept +$(accept_label "$want") +chosen$" <<<"$output"
+}
+
+@test "the suite's traced runs use the method under test" {
+	start_tracer
+	stop_tracer
+	line=$(grep '^socktrace: tracing (' "$TRACE_ERR")
+	m=${SOCKTRACE_ATTACH:-}
+	if [ -z "$m" ]; then
+		# auto: whatever --list-attach chooses
+		for hook in state connect accept close seed; do
+			label=$("$SOCKTRACE" --list-attach | awk -v h="$hook" '$1 == h && $3 == "chosen" { print $2 }')
+			[[ "$line" == *"$hook=$label"* ]] || { echo "$line: $hook is not $label"; return 1; }
+		done
+	else
+		[[ "$line" == *"connect=$(connect_label "$m") accept=$(accept_label "$m")"* ]]
+		[ "$m" != tracepoint ] || [[ "$line" == *"state=tracepoint"*"close=tracepoint"* ]]
+	fi
+}
+
+@test "a forced method the kernel refuses: exit 1 before tracing, naming the hook" {
+	refused=
+	for m in fentry kprobe; do
+		if ! "$SOCKTRACE" --attach="$m" --list-attach >/dev/null 2>&1; then
+			refused=$m
+			break
+		fi
+	done
+	[ -n "$refused" ] || skip "every method attaches on this kernel"
+	run --separate-stderr timeout 10 "$SOCKTRACE" --attach="$refused" -j
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"--attach=$refused: hook connect cannot use"* ]]
+	[[ "$stderr" != *"tracing ("* ]]
+	[ -z "$output" ]
+}
+
 @test "unknown option: exit 2, message names it" {
 	run --separate-stderr "$SOCKTRACE" --bogus
 	[ "$status" -eq 2 ]

@@ -1,5 +1,11 @@
-# Shared helpers for the end-to-end tests. SOCKTRACE is the binary under test.
+# Shared helpers for the end-to-end tests. SOCKTRACE is the binary under test;
+# SOCKTRACE_ATTACH (fentry, kprobe, tracepoint; empty: auto) is the attach
+# method every traced run of the suite forces.
 : "${SOCKTRACE:?set SOCKTRACE to the socktrace binary}"
+ATTACH_ARGS=()
+if [ -n "${SOCKTRACE_ATTACH:-}" ]; then
+	ATTACH_ARGS=("--attach=$SOCKTRACE_ATTACH")
+fi
 
 # A TCP port nothing listens on right now.
 free_port() {
@@ -36,7 +42,7 @@ start_http_server() {
 start_tracer() {
 	TRACE=$BATS_TEST_TMPDIR/trace.out
 	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
-	"$SOCKTRACE" "$@" >"$TRACE" 2>"$TRACE_ERR" 3>&- &
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" "$@" >"$TRACE" 2>"$TRACE_ERR" 3>&- &
 	TRACER_PID=$!
 	wait_for grep -q '^socktrace: tracing (' "$TRACE_ERR" || {
 		echo "socktrace did not start; its stderr:" >&2

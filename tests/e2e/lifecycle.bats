@@ -92,7 +92,7 @@ check_client_and_server() {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	cat "$BATS_TEST_TMPDIR/fifo" >"$TRACE" &
 	CAT_PID=$!
-	"$SOCKTRACE" 2>"$BATS_TEST_TMPDIR/err" >"$BATS_TEST_TMPDIR/fifo" &
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" 2>"$BATS_TEST_TMPDIR/err" >"$BATS_TEST_TMPDIR/fifo" &
 	TRACER_PID=$!
 	wait_for grep -q '^socktrace: tracing (' "$BATS_TEST_TMPDIR/err"
 	run_curl "http://127.0.0.1:$PORT/"

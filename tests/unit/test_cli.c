@@ -105,6 +105,8 @@ int main(void)
 			{ "-D", "99999999999999999999999", "--remoteport" },
 			{ "-P", "", "--port" },       { "-c", "", "--comm" },
 			{ "-c", "0123456789abcdef", "--comm" }, { "-o", "", "--output" },
+			{ "--attach", "kprobes", "'kprobes'" }, { "--attach", "", "--attach" },
+			{ "--attach", "FENTRY", "--attach" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			char name[96];
@@ -115,6 +117,23 @@ int main(void)
 			CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
 				      strstr(err, bad[i][2]),
 			      name);
+		}
+	}
+	{
+		static const struct {
+			const char *arg;
+			enum st_method m;
+		} ok[] = { { "--attach=auto", METHOD_NONE },
+			   { "--attach=fentry", METHOD_FENTRY },
+			   { "--attach=kprobe", METHOD_KPROBE },
+			   { "--attach=tracepoint", METHOD_TRACEPOINT } };
+		char **v = ARGV("-v");
+
+		CHECK(cli_parse(2, v, &cfg) == 0 && cfg.attach == METHOD_NONE, "--attach defaults to auto");
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			char *w[] = { "socktrace", (char *)ok[i].arg, NULL };
+
+			CHECK(cli_parse(2, w, &cfg) == 0 && cfg.attach == ok[i].m, ok[i].arg);
 		}
 	}
 	{

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Runs a command inside a VM booted with Debian 12's stock kernel (the one
+# linux-image-amd64 depends on), under QEMU's TCG, with this machine's / shared
+# read-only and the checkout read-write at its own path, so the guest uses the
+# binaries just built and the tools installed here.
+#   tests/vm/run.sh BUILD_DIR COMMAND [ARG...]
+# COMMAND runs from the checkout's top. Its console output is shown here.
+# Exit status: the command's; 125 if the VM could not be prepared or booted,
+# 124 if it did not finish within VM_TIMEOUT seconds (default 3600).
+# The kernel package, its extracted tree and the initramfs are cached in
+# BUILD_DIR/vm.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$(cd "${1:?usage: tests/vm/run.sh BUILD_DIR COMMAND [ARG...]}" && pwd)
+shift
+[ $# -gt 0 ] || { echo "vm: no command given" >&2; exit 125; }
+vmdir=$build/vm
+
+die() {
+	echo "vm: $*" >&2
+	exit 125
+}
+
+case "$repo$vmdir" in *[[:space:]]*) die "paths with spaces are not supported: $repo" ;; esac
+[ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported"
+
+# Built as modules in Debian's -amd64 flavour; loaded in this order by init.
+ko_order=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+	netfs fscache 9pnet 9pnet_virtio 9p)
+
+kernel_package() {
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+	if [ -z "$pkg" ]; then
+		apt-get update -qq >&2
+		pkg=$(apt-cache depends linux-image-amd64 |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+	fi
+	[ -n "$pkg" ] || die "apt does not know linux-image-amd64"
+	echo "$pkg"
+}
+
+# fetch_kernel KVER: extracts linux-image-KVER-unsigned into $vmdir/kernel-KVER.
+fetch_kernel() {
+	local kver=$1 kroot=$vmdir/kernel-$1 deb
+	[ -f "$kroot/.complete" ] && return 0
+	mkdir -p "$vmdir/cache"
+	deb=$(ls "$vmdir/cache"/linux-image-"$kver"-unsigned_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		echo "vm: downloading linux-image-$kver-unsigned" >&2
+		(cd "$vmdir/cache" && apt-get download -q "linux-image-$kver-unsigned" >&2 2>/dev/null) ||
+			(apt-get update -qq && cd "$vmdir/cache" &&
+				apt-get download -q "linux-image-$kver-unsigned" >&2) ||
+			die "cannot download linux-image-$kver-unsigned"
+		deb=$(ls "$vmdir/cache"/linux-image-"$kver"-unsigned_*.deb | head -1)
+	fi
+	rm -rf "$kroot"
+	dpkg-deb -x "$deb" "$kroot"
+	depmod -b "$kroot" "$kver"
+	touch "$kroot/.complete"
+}
+
+# build_initramfs KVER: busybox, the 9p modules and tests/vm/init.
+build_initramfs() {
+	local kver=$1 kroot=$vmdir/kernel-$1 dir=$vmdir/initramfs m ko
+	rm -rf "$dir"
+	mkdir -p "$dir"/{bin,mods,proc,dev,sys,newroot}
+	cp /bin/busybox "$dir/bin/busybox"
+	for a in sh mount umount insmod mkdir cat poweroff switch_root; do
+		ln -s busybox "$dir/bin/$a"
+	done
+	: >"$dir/mods/order"
+	for m in "${ko_order[@]}"; do
+		ko=$(find "$kroot/lib/modules/$kver" -name "$m.ko" -print -quit)
+		if [ -z "$ko" ]; then
+			grep -q "/$m.ko\$" "$kroot/lib/modules/$kver/modules.builtin" ||
+				die "module $m is neither in the package nor built in"
+			continue
+		fi
+		cp "$ko" "$dir/mods/"
+		echo "$m" >>"$dir/mods/order"
+	done
+	cp "$here/init" "$dir/init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 >"$vmdir/initramfs.cgz"
+}
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh --test)"
+[ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
+mkdir -p "$vmdir"
+pkg=$(kernel_package)
+kver=${pkg#linux-image-}
+fetch_kernel "$kver"
+build_initramfs "$kver"
+
+printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$vmdir/kernel-$kver" >"$vmdir/modprobe"
+chmod +x "$vmdir/modprobe"
+{
+	printf 'cd %q || exit 125\n' "$repo"
+	printf '%q ' "$@"
+	echo
+} >"$vmdir/cmd.sh"
+rm -f "$vmdir/status"
+
+echo "vm: booting $kver under QEMU TCG (2 vCPUs)" >&2
+rc=0
+timeout "${VM_TIMEOUT:-3600}" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+	-nographic -no-reboot -nic none -serial mon:stdio -monitor none \
+	-kernel "$vmdir/kernel-$kver/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cgz" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 sockvm.repo=$repo sockvm.dir=$vmdir" \
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	-virtfs "local,path=$repo,mount_tag=checkout,security_model=none,multidevs=remap" \
+	</dev/null || rc=$?
+[ "$rc" -eq 124 ] && { echo "vm: timed out after ${VM_TIMEOUT:-3600}s" >&2; exit 124; }
+[ -s "$vmdir/status" ] || die "the guest did not report an exit status (qemu exit $rc)"
+exit "$(cat "$vmdir/status")"
