@@ -31,15 +31,6 @@ teardown() {
 	! grep -E 'rejected: *$' <<<"$output"
 }
 
-@test "without fentry, connect and accept fall back to kprobe or tracepoint" {
-	run --separate-stderr "$SOCKTRACE" --list-attach
-	if grep -qE '^connect +fentry +chosen' <<<"$output"; then
-		skip "fentry works on this kernel; the tracepoint path is exercised elsewhere"
-	fi
-	grep -qE '^connect +(kprobe|tracepoint) +chosen' <<<"$output"
-	grep -qE '^accept +(kretprobe|tracepoint) +chosen' <<<"$output"
-}
-
 # Labels --list-attach and the start-up line use for METHOD on the connect
 # and accept hooks.
 connect_label() { case "$1" in fentry) echo fentry ;; *) echo "$1" ;; esac; }

@@ -28,12 +28,14 @@ start_servers() {
 	wait_for is_listening "$PB"
 }
 
-# Both clients at once: curl to A, trigger.py as "clib" to B. Then both
-# servers stop, so their listeners close inside the trace.
+# Both clients at once: curl to A, trigger.py as "clib" to B (twice: B was
+# already blocked in accept() when the tracer started, and fexit/kretprobe
+# only see calls that begin after attach). Then both servers stop, so their
+# listeners close inside the trace.
 run_clients_and_stop_servers() {
 	curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PA/" &
 	C1_PID=$!
-	python3 "$TRIGGER" connect ::1 "$PB" --name "'clib'" &
+	python3 "$TRIGGER" connect ::1 "$PB" --name "'clib'" --count 2 &
 	C2_PID=$!
 	wait "$C1_PID" "$C2_PID"
 	sleep 0.2
