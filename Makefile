@@ -80,7 +80,7 @@ bench: bench-deps
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
-TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq
+TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)

@@ -1,8 +1,11 @@
 #include "outbuf.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -11,6 +14,7 @@ struct outbuf {
 	unsigned flags;
 	gzFile gz; /* OUTBUF_GZIP: writes go through zlib */
 	int finished;
+	bool pipe;   /* fd is a pipe or socket: its reader can go away */
 	int err;
 	size_t len;
 	size_t cap;
@@ -23,8 +27,11 @@ struct outbuf *outbuf__new(int fd, size_t capacity, unsigned flags)
 
 	if (!ob)
 		return NULL;
+	struct stat st;
+
 	ob->fd = fd;
 	ob->flags = flags;
+	ob->pipe = !fstat(fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	ob->cap = capacity;
 	ob->data = malloc(capacity);
 	if (ob->data && (flags & OUTBUF_GZIP)) {
@@ -82,6 +89,17 @@ int outbuf_finish(struct outbuf *ob)
 	return err;
 }
 
+/* With nothing to write, a closed reader would go unnoticed until the next
+ * event; poll tells at once (POLLERR on a pipe whose read end is closed). */
+static int check_reader(struct outbuf *ob)
+{
+	struct pollfd p = { .fd = ob->fd, .events = 0 };
+
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
+		ob->err = -EPIPE;
+	return ob->err;
+}
+
 int outbuf_flush(struct outbuf *ob)
 {
 	size_t off = 0;
@@ -90,6 +108,8 @@ int outbuf_flush(struct outbuf *ob)
 		ob->len = 0;
 		return ob->err;
 	}
+	if (!ob->len && ob->pipe)
+		return check_reader(ob);
 	if (ob->gz) {
 		if (!ob->len)
 			return 0;

@@ -30,7 +30,8 @@ char *outbuf_reserve(struct outbuf *ob, size_t need);
 void outbuf_commit(struct outbuf *ob, size_t used);
 
 /* Writes out what is buffered. Returns 0, or -errno of the first failed
- * write (sticky: later calls return it too and discard output). */
+ * write (sticky: later calls return it too and discard output). On a pipe
+ * or socket with nothing buffered, returns -EPIPE once the reader is gone. */
 int outbuf_flush(struct outbuf *ob);
 int outbuf_error(const struct outbuf *ob);
 size_t outbuf_pending(const struct outbuf *ob);

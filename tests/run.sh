@@ -56,6 +56,7 @@ run_e2e() {
 		echo "# e2e: kernel $(uname -r), --attach=$m"
 		[ "$m" = auto ] && m_env= || m_env=$m
 		SOCKTRACE="$build_abs/socktrace" DELAYQ="$build_abs/helpers/delayq" \
+			LOADGEN="$build_abs/helpers/loadgen" \
 			SOCKTRACE_ATTACH=$m_env bats --tap "$here"/e2e/*.bats 2>&1 | tee "$log.pass"
 		grep -qE '^(not )?ok [0-9]+' "$log.pass" ||
 			echo "not ok - e2e with --attach=$m ran no test" | tee -a "$log.pass"

@@ -1,8 +1,8 @@
 /* loadgen: a loopback churn of short TCP connections, for make bench.
  *
- *   loadgen [-t THREADS] [-n CONNECTIONS] [-s PAYLOAD_BYTES]
+ *   loadgen [-t THREADS] [-n CONNECTIONS] [-s PAYLOAD_BYTES] [-p PORT]
  *
- * Starts a server on 127.0.0.1 (an ephemeral port) with THREADS accepting
+ * Starts a server on 127.0.0.1 (PORT, or an ephemeral port) with THREADS accepting
  * threads, and THREADS client threads that together make CONNECTIONS
  * connections: connect, send PAYLOAD bytes, read the echo, close (the
  * client closes first). Prints "connections=N seconds=S rate=R" where rate
@@ -111,23 +111,29 @@ int main(int argc, char **argv)
 	double t0, t1;
 	int opt, one = 1;
 
-	while ((opt = getopt(argc, argv, "t:n:s:")) != -1) {
+	long port = 0;
+
+	while ((opt = getopt(argc, argv, "t:n:s:p:")) != -1) {
 		if (opt == 't')
 			threads = strtol(optarg, NULL, 10);
 		else if (opt == 'n')
 			conns = strtol(optarg, NULL, 10);
 		else if (opt == 's')
 			r.payload = strtoul(optarg, NULL, 10);
+		else if (opt == 'p')
+			port = strtol(optarg, NULL, 10);
 		else
 			goto usage;
 	}
-	if (threads < 1 || threads > 64 || conns < 1 || r.payload < 1 || r.payload > MAX_PAYLOAD)
+	if (threads < 1 || threads > 64 || conns < 1 || r.payload < 1 || r.payload > MAX_PAYLOAD ||
+	    port < 0 || port > 65535)
 		goto usage;
 	atomic_store(&r.remaining, conns);
 
 	r.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	r.addr.sin_family = AF_INET;
 	r.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r.addr.sin_port = htons((uint16_t)port);
 	setsockopt(r.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(r.listen_fd, (struct sockaddr *)&r.addr, sizeof(r.addr)) ||
 	    listen(r.listen_fd, 4096) ||
@@ -151,7 +157,8 @@ int main(int argc, char **argv)
 	       atomic_load(&r.failed), t1 - t0, (double)conns / (t1 - t0));
 	return atomic_load(&r.failed) ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: loadgen [-t THREADS(1..64)] [-n CONNECTIONS] [-s PAYLOAD(1..%d)]\n",
+	fprintf(stderr, "usage: loadgen [-t THREADS(1..64)] [-n CONNECTIONS] [-s PAYLOAD(1..%d)] "
+			"[-p PORT]\n",
 		MAX_PAYLOAD);
 	return 2;
 }

@@ -58,5 +58,14 @@ int main(void)
 	outbuf__free(ob);
 	outbuf__free(NULL);
 	close(p[1]);
+
+	if (pipe(p))
+		return 1;
+	ob = outbuf__new(p[1], 16, 0);
+	CHECK(outbuf_flush(ob) == 0, "idle flush with a reader is fine");
+	close(p[0]);
+	CHECK(outbuf_flush(ob) == -EPIPE, "idle flush notices the reader went away");
+	outbuf__free(ob);
+	close(p[1]);
 	return check_done();
 }

@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+# Overload, signals, exits, concurrent tracers, bad environments.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+: "${LOADGEN:=$(dirname "$SOCKTRACE")/helpers/loadgen}"
+
+# loadgen's connections each give exactly 14 records (CONNECT, ACCEPT, 10
+# state changes, 2 close records), its listener 3 (CLOSE -> LISTEN,
+# LISTEN -> CLOSE, close record).
+PER_CONN=14
+PER_LISTENER=3
+
+setup() {
+	PORT=$(free_port)
+	JSON=$BATS_TEST_TMPDIR/trace.json
+}
+
+teardown() {
+	[ -n "${TRACER_PID:-}" ] && kill -CONT "$TRACER_PID" 2>/dev/null
+	cleanup_processes
+	[ -z "${MNT:-}" ] || umount "$MNT" 2>/dev/null || true
+}
+
+# counter NAME: a counter from -v's last line ("kernel emitted N events, ...").
+counter() {
+	sed -nE "s/^socktrace: kernel emitted ([0-9]+) events, filtered out ([0-9]+), lost ([0-9]+);.*/\\$1/p" \
+		"$TRACE_ERR"
+}
+
+# stopped_load N: runs N loadgen connections on $PORT while the tracer is
+# stopped (SIGSTOP), so its 4 MiB ring fills, then lets it go on.
+stopped_load() {
+	kill -STOP "$TRACER_PID"
+	"$LOADGEN" -t 2 -n "$1" -p "$PORT" >/dev/null
+	sleep 1
+	kill -CONT "$TRACER_PID"
+}
+
+@test "SIGSTOP under load: every event is written or counted lost, JSON" {
+	n=10000
+	start_tracer -j -v -P "$PORT" -o "$JSON"
+	stopped_load "$n"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	emitted=$(counter 1)
+	lost=$(counter 3)
+	written=$(jq -s '[.[] | select(.event != "lost")] | length' "$JSON")
+	lost_json=$(jq -s '[.[] | select(.event == "lost") | .count] | add' "$JSON")
+	echo "emitted=$emitted lost=$lost written=$written lost_json=$lost_json"
+	[ "$lost" -gt 0 ]
+	[ "$written" -eq "$emitted" ]
+	[ "$lost_json" -eq "$lost" ]
+	[ $((emitted + lost)) -eq $((n * PER_CONN + PER_LISTENER)) ]
+	grep -q "^socktrace: $lost events lost (ring buffer full)$" "$TRACE_ERR"
+	jq -e -s 'all(.[] | select(.event == "lost"); (.time | type) == "string" and .ts_ns > 0)' "$JSON"
+}
+
+@test "SIGSTOP under load: text says LOST n events, adding up to the total" {
+	n=6000
+	start_tracer -v -P "$PORT"
+	stopped_load "$n"
+	stop_tracer
+	emitted=$(counter 1)
+	lost=$(counter 3)
+	lost_text=$(awk '$1 == "LOST" && $3 == "events" { s += $2 } END { print s + 0 }' "$TRACE")
+	written=$(($(wc -l <"$TRACE") - 1 - $(grep -c '^LOST ' "$TRACE")))
+	echo "emitted=$emitted lost=$lost lost_text=$lost_text written=$written"
+	[ "$lost" -gt 0 ]
+	[ "$lost_text" -eq "$lost" ]
+	[ "$written" -eq "$emitted" ]
+	[ $((emitted + lost)) -eq $((n * PER_CONN + PER_LISTENER)) ]
+}
+
+@test "at the generator's full rate nothing is lost" {
+	start_tracer -j -v -P "$PORT" -o "$JSON"
+	"$LOADGEN" -t 2 -n 20000 -p "$PORT" >/dev/null
+	stop_tracer
+	[ "$(counter 3)" -eq 0 ]
+	[ "$(counter 1)" -eq $((20000 * PER_CONN + PER_LISTENER)) ]
+	! grep -q '"event":"lost"' "$JSON"
+}
+
+@test "socktrace -j | head -1: quiet exit 0 as soon as the reader is gone" {
+	start_http_server "$PORT" 127.0.0.1
+	(
+		wait_for grep -q '^socktrace: tracing (' "$BATS_TEST_TMPDIR/err"
+		curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/"
+	) 3>&- &
+	run --separate-stderr timeout 20 bash -c \
+		'"$0" -j 2>"$1" | head -1; echo "socktrace=${PIPESTATUS[0]}"' \
+		"$SOCKTRACE" "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]:0:1}" = "{" ]
+	[ "${lines[1]}" = "socktrace=0" ]
+	# stderr says only that it started.
+	[ "$(grep -cv '^socktrace: tracing (' "$BATS_TEST_TMPDIR/err")" -eq 0 ]
+}
+
+# prog_and_link_ids PID: "prog N" and "link N" for each BPF fd of PID.
+prog_and_link_ids() {
+	awk '/^prog_id:/ { print "prog", $2 } /^link_id:/ { print "link", $2 }' \
+		/proc/"$1"/fdinfo/* 2>/dev/null | sort -u
+}
+
+none_left() {
+	local kind id
+	while read -r kind id; do
+		bpftool "$kind" show id "$id" >/dev/null 2>&1 && return 1
+	done <"$BATS_TEST_TMPDIR/ids"
+	return 0
+}
+
+@test "SIGKILL leaves no program, link or pinned object in the kernel" {
+	start_tracer
+	prog_and_link_ids "$TRACER_PID" >"$BATS_TEST_TMPDIR/ids"
+	cat "$BATS_TEST_TMPDIR/ids"
+	[ "$(grep -c '^prog ' "$BATS_TEST_TMPDIR/ids")" -ge 4 ]
+	[ "$(grep -c '^link ' "$BATS_TEST_TMPDIR/ids")" -ge 4 ]
+	while read -r kind id; do bpftool "$kind" show id "$id" >/dev/null; done <"$BATS_TEST_TMPDIR/ids"
+	kill -KILL "$TRACER_PID"
+	wait "$TRACER_PID" || true
+	TRACER_PID=
+	wait_for none_left
+	# Nothing pinned: socktrace never pins (bpffs, if mounted, has none of it).
+	! grep -qs . <(find /sys/fs/bpf -name '*socktrace*' 2>/dev/null)
+}
+
+@test "two tracers at once each see their own filter's complete trace" {
+	P2=$(free_port)
+	start_http_server "$PORT" 127.0.0.1
+	S1=$SERVER_PID
+	start_http_server "$P2" 127.0.0.1
+	S2=$SERVER_PID
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" -j -P "$P2" >"$BATS_TEST_TMPDIR/two.json" \
+		2>"$BATS_TEST_TMPDIR/two.err" 3>&- &
+	T2=$!
+	wait_for grep -q '^socktrace: tracing (' "$BATS_TEST_TMPDIR/two.err"
+	start_tracer -j -P "$PORT"
+	run_curl "http://127.0.0.1:$PORT/"
+	run_curl "http://127.0.0.1:$P2/"
+	stop_tracer
+	kill -INT "$T2"
+	wait "$T2"
+	kill "$S1" "$S2"
+	wait "$S1" "$S2" || true
+	SERVER_PID=
+	for f in "$TRACE:$PORT" "$BATS_TEST_TMPDIR/two.json:$P2"; do
+		file=${f%:*} port=${f##*:}
+		jq -e -s --argjson p "$port" 'all(.[]; .lport == $p or .rport == $p)' "$file"
+		# connect, accept, both ends' close records, client and server chains.
+		jq -e -s --argjson p "$port" '
+			(map(select(.event == "connect" and .rport == $p)) | length) == 1 and
+			(map(select(.event == "accept" and .lport == $p)) | length) == 1 and
+			(map(select(.event == "close" and .rport == $p)) | length) == 1 and
+			(map(select(.event == "state" and .new_state == "ESTABLISHED")) | length) == 2' "$file"
+	done
+}
+
+@test "a full disk: exit 1 saying so, not silence" {
+	MNT=$BATS_TEST_TMPDIR/small
+	mkdir -p "$MNT"
+	mount -t tmpfs -o size=64k tmpfs "$MNT"
+	start_tracer -j -P "$PORT" -o "$MNT/trace.json"
+	"$LOADGEN" -t 2 -n 2000 -p "$PORT" >/dev/null
+	wait_for bash -c "! kill -0 $TRACER_PID"
+	TRACER_RC=0
+	wait "$TRACER_PID" || TRACER_RC=$?
+	TRACER_PID=
+	[ "$TRACER_RC" -eq 1 ]
+	grep -q '^socktrace: writing output failed: No space left on device$' "$TRACE_ERR"
+}
+
+@test "no kernel address in any output mode, stdout or stderr" {
+	start_http_server "$PORT" 127.0.0.1
+	for mode in "" "-T" "-j" "-j -T" "--timeline" "-v" "--list-attach"; do
+		# shellcheck disable=SC2086
+		if [ "$mode" = --list-attach ]; then
+			"$SOCKTRACE" --list-attach >"$BATS_TEST_TMPDIR/out" 2>&1
+		else
+			start_tracer -v $mode
+			run_curl "http://127.0.0.1:$PORT/"
+			python3 "$BATS_TEST_DIRNAME/../helpers/trigger.py" connect 127.0.0.1 "$PORT" --reset
+			python3 "$BATS_TEST_DIRNAME/../helpers/trigger.py" connect 127.0.0.1 1 || true
+			stop_tracer
+			cat "$TRACE" "$TRACE_ERR" >"$BATS_TEST_TMPDIR/out"
+			[ "$(wc -l <"$TRACE")" -gt 3 ] || { echo "mode '$mode' wrote nothing"; return 1; }
+		fi
+		! grep -Ei 'ffff[0-9a-f]{12}|0x[0-9a-f]{8,}' "$BATS_TEST_TMPDIR/out" ||
+			{ echo "mode '$mode'"; return 1; }
+	done
+}
+
+@test "no BTF: exit 1 with a message naming it" {
+	run --separate-stderr unshare -m sh -c \
+		'mount -t tmpfs tmpfs /sys/kernel/btf && exec "$0"' "$SOCKTRACE"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"BTF"* ]]
+	[ -z "$output" ]
+}
+
+@test "a kernel without the tracepoint: exit 1 naming hook and tracepoint" {
+	# An empty tracefs is what a kernel without these events shows.
+	run --separate-stderr unshare -m sh -c \
+		'mount -t tmpfs tmpfs /sys/kernel/tracing && mkdir /sys/kernel/tracing/events &&
+		 exec "$0" --attach=tracepoint' "$SOCKTRACE"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"hook state cannot use tracepoint"*"sock/inet_sock_set_state"* ]]
+	[ -z "$output" ]
+}
+
+@test "soak: socket map and RSS stay bounded (short run of tests/soak.sh)" {
+	run "$BATS_TEST_DIRNAME/../soak.sh" "$(dirname "$SOCKTRACE")" "${SOAK_CONNS:-50000}" \
+		"${ATTACH_ARGS[@]}" --timeline
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"soak: bounded"* ]]
+}
