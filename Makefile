@@ -34,7 +34,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-u
 	-Iinclude -Ivmlinux/$(VMLINUX_ARCH) $(CLANG_BPF_SYS_INCLUDES) -MMD -MP
 
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -55,7 +55,7 @@ APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps test-deps bench-deps run test test-host test-unit test-e2e test-vm bench \
+.PHONY: all deps test-deps bench-deps run test test-bins test-host test-unit test-e2e test-vm bench \
 	vmlinux install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -80,14 +80,23 @@ bench: bench-deps
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
-TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen
+TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
+	$(FUZZ_BINS)
+
+# The sanitizer build (ASan + UBSan) the suite also runs, in $(OUTPUT)/san.
+SAN_BINS := $(OUTPUT)/san/socktrace $(patsubst $(OUTPUT)/%,$(OUTPUT)/san/%,$(UNIT_BINS)) \
+	$(OUTPUT)/san/helpers/delayq $(OUTPUT)/san/helpers/loadgen
+
+test-bins:
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 OUTPUT=$(OUTPUT)/san $(SAN_BINS)
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)tests/run.sh $(OUTPUT) all
 
 test-host: test-deps
-	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)tests/run.sh $(OUTPUT) host
 
 test-vm: test-deps
@@ -136,6 +145,23 @@ $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 
+# Fuzz targets (libFuzzer, clang): the pure modules rebuilt with coverage
+# instrumentation and ASan/UBSan; tests/fuzz/run.sh runs them.
+FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(CORE_SRCS))
+FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks
+.SECONDARY: $(FUZZ_OBJS)
+
+$(OUTPUT)/fuzz/obj/%.o: src/%.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lz -o $@
+
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))
 	$(Q)mkdir -p $(dir $(VMLINUX))
@@ -148,4 +174,5 @@ install: all
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/unit/*.d $(OUTPUT)/helpers/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/unit/*.d $(OUTPUT)/helpers/*.d $(OUTPUT)/fuzz/*.d \
+	$(OUTPUT)/fuzz/obj/*.d)

@@ -43,7 +43,8 @@ int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct 
 	out->time_known = e.flags & ST_F_TIME_KNOWN;
 	out->pid = out->owner_known ? e.pid : 0;
 	out->ts_ns = e.ts_ns;
-	out->unix_ns = (uint64_t)((int64_t)e.ts_ns + mono_to_unix_ns);
+	/* Unsigned arithmetic wraps instead of overflowing (found by fuzz_sinks). */
+	out->unix_ns = e.ts_ns + (uint64_t)mono_to_unix_ns;
 	out->sock_id = e.sock_id;
 	out->in_state_ns = e.in_state_ns;
 	out->lport = e.lport;

@@ -211,7 +211,7 @@ size_t fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 		if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
-		} else if (c >= 0x20 && seq) {
+		} else if (c >= 0x20 && c != 0x7f && seq) {
 			memcpy(buf + o, s + i, seq);
 			o += seq;
 			i += seq;

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one line "N passed, M failed[, K skipped]".
 # Exits non-zero if anything failed or if nothing ran.
-#   tests/run.sh BUILD_DIR [unit|e2e|vm|host|all]
+#   tests/run.sh BUILD_DIR [unit|e2e|fuzz|san|vm|host|all]
 #     unit  C unit tests (TAP)
 #     e2e   bats end-to-end tests on this kernel, once per method of
 #           E2E_METHODS (default "auto tracepoint"; "auto" forces nothing)
+#     fuzz  the libFuzzer targets, FUZZ_SECONDS (default 30) each
+#     san   unit and e2e (auto) again with the ASan+UBSan build in BUILD_DIR/san
 #     vm    the e2e tests in a VM running Debian 12's 6.1 kernel (tests/vm),
 #           once per method of VM_METHODS (default "fentry kprobe tracepoint")
-#     host  unit + e2e;  all (default)  unit + e2e + vm
+#     host  unit + e2e + fuzz + san;  all (default)  host + vm
 # Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
 # shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap and the
 # matrix to PATH.matrix (the VM pass uses it to hand its results back).
@@ -35,18 +37,19 @@ tally() {
 }
 
 run_unit() {
+	local dir=${1:-$build} label=${2:-unit}
 	: >"$log.pass"
-	for t in "$build"/unit/test_*; do
+	for t in "$dir"/unit/test_*; do
 		[ -x "$t" ] || continue
 		echo "# unit: $(basename "$t")"
 		"$t" 2>&1 | tee -a "$log.pass"
 	done
 	cat "$log.pass" >>"$log"
-	echo "unit: $(tally "$log.pass")" >>"$matrix"
+	echo "$label: $(tally "$log.pass")" >>"$matrix"
 }
 
 run_e2e() {
-	local kernel m
+	local dir=${1:-$build_abs} label=${2:-} kernel m
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "not ok - e2e tests need root (BPF); run make test as root" | tee -a "$log"
 		return
@@ -55,14 +58,29 @@ run_e2e() {
 	for m in ${E2E_METHODS:-auto tracepoint}; do
 		echo "# e2e: kernel $(uname -r), --attach=$m"
 		[ "$m" = auto ] && m_env= || m_env=$m
-		SOCKTRACE="$build_abs/socktrace" DELAYQ="$build_abs/helpers/delayq" \
-			LOADGEN="$build_abs/helpers/loadgen" \
+		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" \
+			LOADGEN="$dir/helpers/loadgen" \
 			SOCKTRACE_ATTACH=$m_env bats --tap "$here"/e2e/*.bats 2>&1 | tee "$log.pass"
 		grep -qE '^(not )?ok [0-9]+' "$log.pass" ||
 			echo "not ok - e2e with --attach=$m ran no test" | tee -a "$log.pass"
 		cat "$log.pass" >>"$log"
-		echo "$kernel $m: $(tally "$log.pass")" >>"$matrix"
+		echo "$kernel $m$label: $(tally "$log.pass")" >>"$matrix"
 	done
+}
+
+run_fuzz() {
+	"$here"/fuzz/run.sh "$build" | tee "$log.pass"
+	cat "$log.pass" >>"$log"
+	echo "fuzz: $(tally "$log.pass")" >>"$matrix"
+}
+
+# ASan/UBSan: any report fails the program (halt_on_error, exit status).
+run_san() {
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	run_unit "$build_abs/san" "unit (asan+ubsan)"
+	E2E_METHODS=auto run_e2e "$build_abs/san" " (asan+ubsan)"
+	unset ASAN_OPTIONS UBSAN_OPTIONS
 }
 
 run_vm() {
@@ -83,8 +101,10 @@ case "$what" in
 unit) run_unit ;;
 e2e) run_e2e ;;
 vm) run_vm ;;
-host) run_unit; run_e2e ;;
-all) run_unit; run_e2e; run_vm ;;
+fuzz) run_fuzz ;;
+san) run_san ;;
+host) run_unit; run_e2e; run_fuzz; run_san ;;
+all) run_unit; run_e2e; run_fuzz; run_san; run_vm ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;
 esac
 

@@ -79,7 +79,7 @@ int main(void)
 		fmt_json_string(j, sizeof(j), "a\"b\\c\n\x01", 7);
 		CHECK_STR(j, "\"a\\\"b\\\\c\\u000a\\u0001\"", "quote, backslash, controls escaped");
 		fmt_json_string(j, sizeof(j), "\x7f\t", 2);
-		CHECK_STR(j, "\"\x7f\\u0009\"", "DEL kept, tab escaped");
+		CHECK_STR(j, "\"\\u007f\\u0009\"", "DEL and tab escaped");
 		fmt_json_string(j, sizeof(j), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
 		CHECK_STR(j, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "valid UTF-8 kept");
 		fmt_json_string(j, sizeof(j), "\xff\xc3(\xc0\xaf", 5);
