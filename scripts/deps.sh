@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
-	libnetfilter-queue-dev iputils-ping
+	libnetfilter-queue-dev iputils-ping libclang-rt-dev
 	qemu-system-x86 busybox-static kmod cpio)
 
 bench_pkgs=(libbpf-tools coreutils gawk)
