@@ -57,8 +57,13 @@ static struct btf *vmlinux_btf(struct kfeat *kf)
 	return kf->vmlinux;
 }
 
-/* Loads "r0 = 0; exit" as a tracing program of attach_type on btf_id and
- * attaches it: the kernel answers exactly as it will for the real program. */
+/* Loads "r0 = 0; exit" as a tracing program of attach_type on btf_id; the
+ * kernel answers exactly as it will for the real program. fentry/fexit are
+ * attached too, since a trampoline can be refused after the load succeeded
+ * (a function without an ftrace entry). tp_btf and iterators are not: once
+ * loaded against the BTF id they attach, and attaching and detaching a tp_btf
+ * probe patches the kernel text twice, measured at 10-30 ms per tracepoint
+ * here, most of socktrace's start-up. */
 static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char *name,
 			 int kind, const char *what, char *reason, size_t len)
 {
@@ -66,6 +71,7 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
+	bool attach = type == BPF_TRACE_FENTRY || type == BPF_TRACE_FEXIT;
 	struct btf *btf = vmlinux_btf(kf);
 	int id, fd, link;
 
@@ -79,15 +85,16 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return fail(reason, len, -errno, "kernel refused to load a %s program", what);
-	link = type == BPF_TRACE_ITER ? bpf_link_create(fd, 0, BPF_TRACE_ITER, NULL)
-				      : bpf_raw_tracepoint_open(NULL, fd);
-	if (link < 0) {
-		int err = -errno;
+	if (attach) {
+		link = bpf_raw_tracepoint_open(NULL, fd);
+		if (link < 0) {
+			int err = -errno;
 
-		close(fd);
-		return fail(reason, len, err, "kernel refused to attach a %s program", what);
+			close(fd);
+			return fail(reason, len, err, "kernel refused to attach a %s program", what);
+		}
+		close(link);
 	}
-	close(link);
 	close(fd);
 	return 0;
 }

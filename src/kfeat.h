@@ -1,6 +1,6 @@
 /* Kernel feature probes: can a given attach method work on this kernel?
- * Each probe loads and attaches a do-nothing program (or opens the event)
- * and releases it, so the answer is the kernel's own. */
+ * Each probe loads a do-nothing program (fentry/fexit: and attaches it) or
+ * opens the event, and releases it, so the answer is the kernel's own. */
 #ifndef SOCKTRACE_KFEAT_H
 #define SOCKTRACE_KFEAT_H
 
