@@ -86,7 +86,7 @@ run_san() {
 run_vm() {
 	local out=$build_abs/vm/results rc=0
 	rm -f "$out.tap" "$out.matrix"
-	"$here"/vm/run.sh "$build" env SOAK_CONNS=20000 E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint}" \
+	"$here"/vm/run.sh "$build" env SOAK_CONNS=10000 FULL_RATE_CONNS=5000 E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint}" \
 		RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
 	if [ -s "$out.tap" ] && [ -s "$out.matrix" ]; then
 		cat "$out.tap" >>"$log"
