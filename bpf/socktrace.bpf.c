@@ -44,7 +44,19 @@ const volatile __u8 filter_family = 0;      /* ST_AF_INET or ST_AF_INET6; 0: bot
 const volatile bool filter_comm = false;
 const volatile char filter_comm_name[ST_COMM_LEN] = {};
 
+/* Where: what every record carries. */
+struct endpoint {
+	__u8 laddr[16]; /* IPv4: first 4 bytes */
+	__u8 raddr[16];
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 lport;
+	__u16 rport;
+	__u8 fam;       /* ST_AF_* */
+	__u8 valid;     /* in sock_info: read, and final */
+};
+
 struct sock_info {
+	struct endpoint ep; /* cached once final, see endpoint_of() */
 	__u64 id;
 	__u64 first_ns;  /* first event seen for this socket; 0: existed before start */
 	__u64 state_ns;  /* when the current state was entered */
@@ -68,9 +80,15 @@ struct sock_info {
 	__u8 close_old;       /* state before CLOSE */
 	__u8 active_open;     /* went CLOSE -> SYN_SENT */
 	__u8 fin_sent;        /* entered FIN_WAIT1 or LAST_ACK */
-	__u8 pad;
+	__u8 owner_verdict;   /* OWNER_*: the owner filters' answer, cached */
+	__u8 from_listener;   /* owner inherited from a known listener */
 	char comm[ST_COMM_LEN];
 };
+
+/* sock_info.owner_verdict; whoever sets the owner resets it to UNKNOWN. */
+#define OWNER_UNKNOWN 0
+#define OWNER_WANTED 1
+#define OWNER_UNWANTED 2
 
 struct listen_key {
 	__u32 netns;
@@ -158,6 +176,7 @@ static __always_inline void set_owner_current(struct sock_info *si)
 	si->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(si->comm, sizeof(si->comm));
 	si->owner_known = 1;
+	si->owner_verdict = OWNER_UNKNOWN;
 }
 
 /* The local port. Not skc_num: tcp_set_state(CLOSE) releases the port
@@ -175,17 +194,6 @@ static __always_inline struct listen_key listen_key_of(const struct sock *sk)
 		.port = local_port_of(sk),
 	};
 	return k;
-}
-
-static __always_inline void fill_addrs(struct st_event *e, const struct sock *sk, __u16 family)
-{
-	if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
-	}
 }
 
 static __always_inline bool port_in(__u32 set, __u16 port)
@@ -206,15 +214,25 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
-/* Whether the socket's owner passes the user's filters: decided first,
- * before anything of the socket is read. */
-static __always_inline bool owner_wanted(const struct sock_info *si)
+static __always_inline bool owner_passes(const struct sock_info *si)
 {
 	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &si->pid)))
 		return false;
 	if (filter_comm && (!si->owner_known || !comm_matches(si->comm)))
 		return false;
 	return true;
+}
+
+/* Whether the socket's owner passes the user's filters: decided first,
+ * before anything of the socket is read, and remembered until the owner
+ * changes (a socket has about ten events). */
+static __always_inline bool owner_wanted(struct sock_info *si)
+{
+	if (!filter_pid && !filter_comm)
+		return true;
+	if (si->owner_verdict == OWNER_UNKNOWN)
+		si->owner_verdict = owner_passes(si) ? OWNER_WANTED : OWNER_UNWANTED;
+	return si->owner_verdict == OWNER_WANTED;
 }
 
 /* Whether its endpoint passes; decided before ring buffer space is taken. */
@@ -231,33 +249,42 @@ static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rpor
 	return true;
 }
 
-/* Where and whose: what every record carries, read once per record. */
-struct endpoint {
-	__u16 family; /* AF_INET or AF_INET6 */
-	__u16 lport;
-	__u16 rport;
-	__u8 fam;     /* ST_AF_* */
-};
-
-static __always_inline struct endpoint endpoint_of(const struct sock *sk)
+/* The socket's endpoints as records carry them. Read from the socket once
+ * its local port is known, then kept in sock_info: five kernel reads saved
+ * on each of its later records. Nothing changes them afterwards: a socket
+ * reused after CLOSE starts a new sock_info. */
+static __always_inline void endpoint_of(const struct sock *sk, struct sock_info *si,
+					struct endpoint *ep)
 {
-	struct endpoint ep = {
-		.family = BPF_CORE_READ(sk, __sk_common.skc_family),
-		.lport = local_port_of(sk),
-		.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),
-	};
-
-	ep.fam = ep.family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
-	return ep;
+	if (si->ep.valid) {
+		*ep = si->ep;
+		return;
+	}
+	ep->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ep->lport = local_port_of(sk);
+	ep->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ep->fam = ep->family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
+	if (ep->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&ep->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&ep->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		__builtin_memset(ep->laddr, 0, sizeof(ep->laddr));
+		__builtin_memset(ep->raddr, 0, sizeof(ep->raddr));
+		BPF_CORE_READ_INTO((__u32 *)ep->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)ep->raddr, sk, __sk_common.skc_daddr);
+	}
+	ep->valid = ep->lport != 0;
+	if (ep->valid)
+		si->ep = *ep;
 }
 
 /* The user's filters, owner first (no socket reads for a pid or comm
  * filter); fills *ep when the socket passes. Counts what it drops. */
-static __always_inline bool filtered_out(const struct sock *sk, const struct sock_info *si,
+static __always_inline bool filtered_out(const struct sock *sk, struct sock_info *si,
 					 struct endpoint *ep)
 {
 	if (owner_wanted(si)) {
-		*ep = endpoint_of(sk);
+		endpoint_of(sk, si, ep);
 		if (endpoint_wanted(ep->fam, ep->lport, ep->rport))
 			return false;
 	}
@@ -285,8 +312,8 @@ static __always_inline void submit(void *p)
 	count(ST_CNT_EMITTED);
 }
 
-static __always_inline void fill(struct st_event *e, const struct sock *sk,
-				 const struct sock_info *si, const struct endpoint *ep, __u8 type,
+static __always_inline void fill(struct st_event *e, const struct sock_info *si,
+				 const struct endpoint *ep, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
 				 bool time_known)
 {
@@ -306,10 +333,11 @@ static __always_inline void fill(struct st_event *e, const struct sock *sk,
 	e->family = ep->fam;
 	e->lport = ep->lport;
 	e->rport = ep->rport;
-	fill_addrs(e, sk, ep->family);
+	__builtin_memcpy(e->laddr, ep->laddr, sizeof(e->laddr));
+	__builtin_memcpy(e->raddr, ep->raddr, sizeof(e->raddr));
 }
 
-static __always_inline void emit(const struct sock *sk, const struct sock_info *si, __u8 type,
+static __always_inline void emit(const struct sock *sk, struct sock_info *si, __u8 type,
 				 __u8 old_state, __u8 new_state, __u64 ts, __u64 in_state_ns,
 				 bool time_known)
 {
@@ -321,7 +349,7 @@ static __always_inline void emit(const struct sock *sk, const struct sock_info *
 	e = reserve(sizeof(*e));
 	if (!e)
 		return;
-	fill(e, sk, si, &ep, type, old_state, new_state, ts, in_state_ns, time_known);
+	fill(e, si, &ep, type, old_state, new_state, ts, in_state_ns, time_known);
 	submit(e);
 }
 
@@ -343,7 +371,7 @@ static __always_inline __u8 close_cause(const struct sock_info *si)
 }
 
 /* The connection's summary, with the kernel's own counters of it. */
-static __always_inline void emit_close(const struct sock *sk, const struct sock_info *si)
+static __always_inline void emit_close(const struct sock *sk, struct sock_info *si)
 {
 	struct endpoint ep;
 	struct st_close *c;
@@ -353,7 +381,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct sock_
 	c = reserve(sizeof(*c));
 	if (!c)
 		return;
-	fill(&c->ev, sk, si, &ep, ST_EV_CLOSE, si->close_old, TCP_CLOSE, si->close_ns,
+	fill(&c->ev, si, &ep, ST_EV_CLOSE, si->close_old, TCP_CLOSE, si->close_ns,
 	     si->first_ns ? si->close_ns - si->first_ns : 0, si->first_ns != 0);
 	if (si->has_handshake) {
 		c->ev.flags |= ST_F_HANDSHAKE;
@@ -412,6 +440,8 @@ static __always_inline void inherit_listener(const struct sock *sk, struct sock_
 	si->pid = o->pid;
 	__builtin_memcpy(si->comm, o->comm, sizeof(si->comm));
 	si->owner_known = 1;
+	si->owner_verdict = OWNER_UNKNOWN;
+	si->from_listener = 1;
 }
 
 /* Transitions that only ever run in the socket owner's process context. */
@@ -546,9 +576,14 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		}
 		si->close_ns = now;
 		si->close_old = old;
+		si->close_pending = 1;
+		if (!owner_wanted(si)) {
+			/* Its summary will be filtered out: read nothing more. */
+			finish_pending_close(sk, si, key);
+			return;
+		}
 		si->close_err = BPF_CORE_READ(sk, sk_err);
 		snapshot_counters(sk, si);
-		si->close_pending = 1;
 		if (!summary_may_wait_for_reset(si, old))
 			finish_pending_close(sk, si, key);
 	}
@@ -570,6 +605,7 @@ static __always_inline void handle_accept(const struct sock *sk)
 	struct sock_info *si;
 	struct listen_key k;
 	struct owner o = {};
+	bool learn;
 
 	if (!sk || sk_protocol_of(sk) != IPPROTO_TCP)
 		return;
@@ -578,11 +614,15 @@ static __always_inline void handle_accept(const struct sock *sk)
 		si = sock_info_new(sk, key, bpf_ktime_get_ns());
 	if (!si)
 		return;
+	learn = !si->from_listener;
 	set_owner_current(si);
 	emit(sk, si, ST_EV_ACCEPT, 0, 0, bpf_ktime_get_ns(), 0, false);
 
 	/* Teach the listener table who serves this port, for listeners that
-	 * existed before the tracer started; never overrides listen(). */
+	 * existed before the tracer started and the seed walk missed; never
+	 * overrides listen(). Not needed when the child found its listener. */
+	if (!learn)
+		return;
 	k = listen_key_of(sk);
 	o.pid = si->pid;
 	__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
