@@ -249,10 +249,12 @@ static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rpor
 	return true;
 }
 
-/* The socket's endpoints as records carry them. Read from the socket once
- * its local port is known, then kept in sock_info: five kernel reads saved
- * on each of its later records. Nothing changes them afterwards: a socket
- * reused after CLOSE starts a new sock_info. */
+/* The socket's endpoints as records carry them. Read from the socket until
+ * both ports are known, then kept in sock_info: five kernel reads saved on
+ * each of its later records. Not sooner: a child socket enters SYN_RECV
+ * while still a copy of its listener, before inet_csk_clone_lock() and
+ * tcp_v4_syn_recv_sock() give it the peer's port and addresses (6.1). Nothing
+ * changes them afterwards: a socket reused after CLOSE starts a new sock_info. */
 static __always_inline void endpoint_of(const struct sock *sk, struct sock_info *si,
 					struct endpoint *ep)
 {
@@ -273,7 +275,7 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
 		BPF_CORE_READ_INTO((__u32 *)ep->laddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)ep->raddr, sk, __sk_common.skc_daddr);
 	}
-	ep->valid = ep->lport != 0;
+	ep->valid = ep->lport != 0 && ep->rport != 0;
 	if (ep->valid)
 		si->ep = *ep;
 }
@@ -700,18 +702,25 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 	return 0;
 }
 
-/* Resolve the fd accept() returned to its socket, in the caller's table. */
+/* Resolve the fd accept() returned to its socket, in the caller's table.
+ * The task, its files and fd table are walked with direct loads from the
+ * BTF-typed task (bpf_get_current_task_btf); the array slot, file and socket
+ * need bpf_probe_read_kernel (a pointer-to-pointer is not BTF-typed). */
 static __always_inline const struct sock *sock_of_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 	struct socket *so;
 
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
 	so = (struct socket *)BPF_CORE_READ(f, private_data);
