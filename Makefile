@@ -80,7 +80,7 @@ bench: bench-deps
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
-TEST_BINS := $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
+TEST_BINS = $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
 	$(FUZZ_BINS)
 
 # The sanitizer build (ASan + UBSan) the suite also runs, in $(OUTPUT)/san.

@@ -23,10 +23,19 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up
 
-vmdir=
+repo= vmdir=
 for a in $(</proc/cmdline); do
-	case "$a" in sockvm.dir=*) vmdir=${a#sockvm.dir=} ;; esac
+	case "$a" in
+	sockvm.repo=*) repo=${a#sockvm.repo=} ;;
+	sockvm.dir=*) vmdir=${a#sockvm.dir=} ;;
+	esac
 done
+# The checkout, read-write at its own path (under a tmpfs above if need be).
+mkdir -p "$repo"
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 checkout "$repo"; then
+	echo "vm-guest: cannot mount the checkout over 9p"
+	echo o >/proc/sysrq-trigger
+fi
 # Modules come from the extracted kernel package, through a wrapper the
 # kernel and iptables both call (/lib/modules of the host is not this kernel's).
 echo "$vmdir/modprobe" >/proc/sys/kernel/modprobe
