@@ -1,5 +1,6 @@
 /* socktrace: trace the life of every TCP socket. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 	struct outbuf *out = NULL;
 	struct sink *sink = NULL;
 	struct tracer *tracer = NULL;
+	bool usable;
 	int status;
 
 	status = cli_parse(argc, argv, &cfg);
@@ -62,8 +64,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
-	if (!plan_usable(plan, stderr) || cfg.list_attach) {
-		status = !plan_usable(plan, NULL);
+	usable = plan_usable(plan, stderr);
+	if (!usable || cfg.list_attach) {
+		status = usable ? 0 : 1;
 		goto cleanup;
 	}
 
