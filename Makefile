@@ -48,7 +48,7 @@ endif
 
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
-	src/sink_json.c src/sink_timeline.c src/decode.c
+	src/sink_json.c src/sink_timeline.c src/decode.c src/kbtf.c
 APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/kfilter.c src/plan.c src/tracer.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
@@ -138,7 +138,7 @@ $(OUTPUT)/socktrace: $(CORE_OBJS) $(APP_OBJS)
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) -lz -o $@
+	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 # Test helper: holds netfilter-queued packets (a netem stand-in).
 $(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers

@@ -1,9 +1,11 @@
 #include "kfeat.h"
 
+#include "kbtf.h"
+
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/btf.h>
 #include <linux/perf_event.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,9 +20,10 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 struct kfeat {
-	struct btf *vmlinux;  /* loaded on first use */
+	struct kbtf *vmlinux; /* opened on first use */
 	int vmlinux_err;
 	const char *tracefs;  /* where tracepoint ids are read, once known */
 };
@@ -34,7 +37,7 @@ void kfeat__free(struct kfeat *kf)
 {
 	if (!kf)
 		return;
-	btf__free(kf->vmlinux);
+	kbtf__free(kf->vmlinux);
 	free(kf);
 }
 
@@ -47,10 +50,10 @@ static int fail(char *reason, size_t len, int err, const char *fmt, const char *
 	return err;
 }
 
-static struct btf *vmlinux_btf(struct kfeat *kf)
+static struct kbtf *vmlinux_btf(struct kfeat *kf)
 {
 	if (!kf->vmlinux && !kf->vmlinux_err) {
-		kf->vmlinux = btf__load_vmlinux_btf();
+		kf->vmlinux = kbtf__open(VMLINUX_BTF);
 		if (!kf->vmlinux)
 			kf->vmlinux_err = -errno;
 	}
@@ -72,12 +75,14 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	bool attach = type == BPF_TRACE_FENTRY || type == BPF_TRACE_FEXIT;
-	struct btf *btf = vmlinux_btf(kf);
+	struct kbtf *btf = vmlinux_btf(kf);
 	int id, fd, link;
 
 	if (!btf)
 		return fail(reason, len, kf->vmlinux_err, "cannot read kernel BTF%s", "");
-	id = btf__find_by_name_kind(btf, name, kind);
+	id = kbtf_find(btf, name, kind);
+	if (id == -EINVAL)
+		return fail(reason, len, id, "cannot read kernel BTF%s", "");
 	if (id < 0)
 		return fail(reason, len, -ENOENT, "%s not found in kernel BTF", name);
 

@@ -1,0 +1,203 @@
+#include "kbtf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/btf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct kbtf {
+	const uint8_t *data;
+	size_t size;
+	void *mapped; /* munmap() this, size bytes, or */
+	void *owned;  /* free() this, or neither */
+	const uint8_t *types;
+	uint32_t types_len;
+	const char *strs;
+	uint32_t strs_len;
+};
+
+/* Bytes that follow a struct btf_type of this kind (linux/btf.h). */
+static int64_t trailer_size(uint32_t info)
+{
+	uint64_t vlen = BTF_INFO_VLEN(info);
+
+	switch (BTF_INFO_KIND(info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return 0;
+	default:
+		return -1; /* a kind this code does not know: sizes cannot be followed */
+	}
+}
+
+/* Checks the header and locates the sections; everything else is checked
+ * as it is walked. Native byte order only: the kernel's own BTF. */
+static int locate_sections(struct kbtf *b)
+{
+	struct btf_header h;
+	uint64_t types_end, strs_end;
+
+	if (b->size < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, b->data, sizeof(h));
+	if (h.magic != BTF_MAGIC || h.version != BTF_VERSION || h.hdr_len < sizeof(h) ||
+	    h.hdr_len > b->size)
+		return -EINVAL;
+	types_end = (uint64_t)h.hdr_len + h.type_off + h.type_len;
+	strs_end = (uint64_t)h.hdr_len + h.str_off + h.str_len;
+	if (types_end > b->size || strs_end > b->size || h.str_len == 0 || h.type_off % 4)
+		return -EINVAL;
+	b->types = b->data + h.hdr_len + h.type_off;
+	b->types_len = h.type_len;
+	b->strs = (const char *)b->data + h.hdr_len + h.str_off;
+	b->strs_len = h.str_len;
+	if (b->strs[b->strs_len - 1] != '\0')
+		return -EINVAL; /* every name ends inside the section */
+	return 0;
+}
+
+struct kbtf *kbtf__from_mem(const void *data, size_t size)
+{
+	struct kbtf *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return NULL;
+	b->data = data;
+	b->size = size;
+	err = locate_sections(b);
+	if (err) {
+		free(b);
+		errno = -err;
+		return NULL;
+	}
+	return b;
+}
+
+/* The whole file in memory: sysfs reports its size, but read() returns at
+ * most a page per call there, so read until EOF. */
+static void *read_all(int fd, size_t size, size_t *got)
+{
+	uint8_t *buf = malloc(size ? size : 1);
+	size_t n = 0;
+
+	if (!buf)
+		return NULL;
+	while (n < size) {
+		ssize_t r = read(fd, buf + n, size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*got = n;
+	return buf;
+}
+
+struct kbtf *kbtf__open(const char *path)
+{
+	struct kbtf *b = NULL;
+	struct stat st;
+	void *mem;
+	size_t size;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	err = fstat(fd, &st) ? errno : st.st_size <= 0 ? EINVAL : 0;
+	if (err) {
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	size = (size_t)st.st_size;
+	mem = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (mem != MAP_FAILED) {
+		b = kbtf__from_mem(mem, size);
+		if (b)
+			b->mapped = mem;
+		else
+			munmap(mem, size);
+	} else {
+		mem = read_all(fd, size, &size);
+		b = mem ? kbtf__from_mem(mem, size) : NULL;
+		if (b)
+			b->owned = mem;
+		else
+			free(mem);
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return b;
+}
+
+void kbtf__free(struct kbtf *b)
+{
+	if (!b)
+		return;
+	if (b->mapped)
+		munmap(b->mapped, b->size);
+	free(b->owned);
+	free(b);
+}
+
+int kbtf_find(const struct kbtf *b, const char *name, unsigned int kind)
+{
+	uint32_t off = 0;
+	int id = 1; /* type 0 is void, not in the section */
+
+	while (off < b->types_len) {
+		struct btf_type t;
+		int64_t trailer;
+
+		if (b->types_len - off < sizeof(t))
+			return -EINVAL;
+		memcpy(&t, b->types + off, sizeof(t));
+		trailer = trailer_size(t.info);
+		if (trailer < 0 || (uint64_t)trailer > b->types_len - off - sizeof(t))
+			return -EINVAL;
+		if (BTF_INFO_KIND(t.info) == kind && t.name_off < b->strs_len &&
+		    strcmp(b->strs + t.name_off, name) == 0)
+			return id;
+		off += sizeof(t) + (uint32_t)trailer;
+		id++;
+	}
+	return -ENOENT;
+}
