@@ -55,6 +55,8 @@ wait_ready() {
 }
 
 median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# lowest-highest over the rounds: how far one round can be from the median here
+spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s", v[1], v[NR] }'; }
 
 declare -A ratios cpus evrates losts rss
 "$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" >/dev/null # warm up
@@ -112,11 +114,12 @@ for tool in socktrace tcpstates; do
 	done
 done
 
-printf '\n%-28s %8s %10s %10s %8s %9s\n' "tracer" "ratio" "cpu us/ev" "events/s" "lost" "maxRSS"
+printf '\n%-28s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
-	printf '%-28s %8s %10s %10s %8s %7.1fMi\n' "$name" \
+	printf '%-28s %8s %13s %10s %10s %8s %7.1fMi\n' "$name" \
 		"$(tr ' ' '\n' <<<"${ratios[$name]}" | median)" \
+		"($(tr ' ' '\n' <<<"${ratios[$name]}" | spread))" \
 		"$(tr ' ' '\n' <<<"${cpus[$name]}" | median)" \
 		"$(tr ' ' '\n' <<<"${evrates[$name]}" | median)" \
 		"$(tr ' ' '\n' <<<"${losts[$name]}" | awk '{ s += $1 } END { print s + 0 }')" \
