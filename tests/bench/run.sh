@@ -3,10 +3,11 @@
 # (tests/bench/loadgen.c), for socktrace in several output modes and, when
 # installed, for Debian's libbpf-tools tcpstates and tcplife, in one run.
 #
-# Each round runs every variant as an adjacent pair, untraced then traced,
-# so slow phases of a shared machine hit both; figures are medians over
-# rounds. Tracer CPU counts only the traced load (user+sys after the tracer
-# said it was ready, until the load ended), per event it wrote.
+# Each round runs every variant as an adjacent pair, untraced and traced
+# (in turns, which goes first), so slow phases of a shared machine hit
+# both; figures are medians over rounds. Tracer CPU counts only the traced
+# load (user+sys after the tracer said it was ready, until the load ended),
+# per event it wrote.
 #
 #   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD from the environment)
 set -euo pipefail
@@ -61,22 +62,27 @@ spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s"
 declare -A ratios cpus evrates losts rss
 "$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" >/dev/null # warm up
 echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload" >&2
+load() { "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD"; }
 for round in $(seq "$ROUNDS"); do
 	for v in "${variants[@]}"; do
 		IFS='|' read -r name cmd kind out <<<"$v"
-		base=$("$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD")
+		# Odd rounds run the untraced load first, even rounds after the traced
+		# one, so a machine that speeds up or slows down within a pair does
+		# not favour one side.
+		if [ $((round % 2)) = 1 ]; then base=$(load); fi
 		err=$tmp/err
 		# shellcheck disable=SC2086
 		$cmd >"$out" 2>"$err" &
 		pid=$!
 		wait_ready "$kind" "$err"
 		c0=$(cpu_ticks "$pid")
-		traced=$("$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD")
+		traced=$(load)
 		sleep 0.1 # the tracer drains what the load left in its ring buffer
 		c1=$(cpu_ticks "$pid")
 		hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 		kill -INT "$pid"
 		wait "$pid" || true
+		if [ $((round % 2)) = 0 ]; then base=$(load); fi
 		if [ "$kind" = socktrace ]; then
 			events=$(sed -nE 's/.*emitted ([0-9]+).*/\1/p' "$err")
 			lost=$(sed -nE 's/.*lost ([0-9]+).*/\1/p' "$err")
