@@ -216,7 +216,11 @@ static __always_inline bool comm_matches(const char *comm)
 
 static __always_inline bool owner_passes(const struct sock_info *si)
 {
-	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &si->pid)))
+	/* A copy: a key must be on the stack or in a map before 6.2 (si is a
+	 * global function's argument memory there, which 6.1 refuses as a key). */
+	__u32 pid = si->pid;
+
+	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &pid)))
 		return false;
 	if (filter_comm && (!si->owner_known || !comm_matches(si->comm)))
 		return false;
