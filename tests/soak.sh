@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Soak: runs socktrace while loadgen makes CONNS loopback connections (in ten
-# rounds) and checks that its state stays bounded: the tracer's RSS at the
-# end is within 10% of its RSS after the first round, and the kernel's socket
-# map holds no more entries than there are live TCP sockets.
+# rounds) and checks that its state stays bounded: the tracer's private
+# memory (RssAnon: heap, stacks) at the end is within 10% (at least 512 KiB)
+# of what it was after the first round, and the kernel's socket map holds no
+# more entries than there are live TCP sockets. File and shared mappings are
+# not counted: the binary, the libraries and the ring buffer (a fixed 8 MiB
+# double mapping) cannot grow with connections, and 6.1 faults the ring in
+# when it is first read, which would look like growth after the first round.
 #   tests/soak.sh BUILD_DIR [CONNS] [SOCKTRACE ARGS...]
 # CONNS defaults to 1000000 (the suite runs it short). --timeline is the
 # default mode: it is the one that keeps per-connection state in user space.
@@ -27,6 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+anon_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # socks_entries PID: entries of the tracer's "socks" map, found among its fds.
@@ -54,10 +59,11 @@ first=
 for r in $(seq "$rounds"); do
 	"$build/helpers/loadgen" -t 2 -n "$per_round" -p "$port" >/dev/null ||
 		{ echo "soak: loadgen failed in round $r" >&2; exit 2; }
-	[ -n "$first" ] || first=$(rss_kib "$tracer")
+	[ -n "$first" ] || first=$(anon_kib "$tracer")
 done
 sleep 0.5 # let the last closes arrive
-last=$(rss_kib "$tracer")
+last=$(anon_kib "$tracer")
+rss=$(rss_kib "$tracer")
 entries=$(socks_entries "$tracer")
 live=$(ss -Htan exclude time-wait | wc -l)
 kill -INT "$tracer"
@@ -68,11 +74,11 @@ lost=$(grep -oE '[0-9]+ events lost' "$err" | grep -oE '^[0-9]+' || echo 0)
 
 growth=$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%+.1f", (b - a) * 100 / a }')
 echo "soak: $((per_round * rounds)) connections, socktrace ${args[*]}"
-echo "soak: RSS after $per_round connections: $first KiB; at the end: $last KiB ($growth%)"
+echo "soak: private memory after $per_round connections: $first KiB; at the end: $last KiB ($growth%); RSS at the end $rss KiB"
 echo "soak: socks map: $entries entries, $live TCP sockets open on the host (time-wait aside); lost events: $lost"
 ok=1
-awk -v a="$first" -v b="$last" 'BEGIN { exit !(b <= a * 1.10) }' ||
-	{ echo "soak: FAIL: RSS grew more than 10%"; ok=0; }
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b <= a + (a * 0.10 > 512 ? a * 0.10 : 512)) }' ||
+	{ echo "soak: FAIL: private memory grew more than 10% (and 512 KiB)"; ok=0; }
 [ "$entries" -le "$live" ] || { echo "soak: FAIL: socks map holds closed sockets"; ok=0; }
 [ "$rc" -eq 0 ] || { echo "soak: FAIL: socktrace exited $rc"; ok=0; }
 [ "$ok" -eq 1 ] && echo "soak: bounded" && exit 0

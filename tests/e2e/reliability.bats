@@ -213,7 +213,7 @@ none_left() {
 	[ -z "$output" ]
 }
 
-@test "soak: socket map and RSS stay bounded (short run of tests/soak.sh)" {
+@test "soak: socket map and private memory stay bounded (short run of tests/soak.sh)" {
 	# ASan keeps freed memory in quarantine (up to 256 MiB): RSS says nothing there.
 	[ -z "${ASAN_OPTIONS:-}" ] || skip "RSS of an ASan build is not the program's"
 	run "$BATS_TEST_DIRNAME/../soak.sh" "$(dirname "$SOCKTRACE")" "${SOAK_CONNS:-50000}" \
