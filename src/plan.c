@@ -18,7 +18,7 @@ struct method_def {
 		enum kfeat_kind kind;
 		const char *target;
 	} probes[MAX_PROBES]; /* all must pass; target NULL ends the list */
-	const char *progs[MAX_PROGS];
+	struct plan_prog progs[MAX_PROGS];
 };
 
 struct hook_def {
@@ -33,9 +33,9 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.name = "state",
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf", { { KF_TP_BTF, "inet_sock_set_state" } },
-			  { "state_btf" } },
+			  { { "state_btf" } } },
 			{ METHOD_TRACEPOINT, "tracepoint",
-			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { "state_tp" } },
+			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } } },
 		},
 	},
 	[HOOK_CONNECT] = {
@@ -43,12 +43,12 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "CONNECT is reported at the socket's next state change",
 		.methods = {
 			{ METHOD_FENTRY, "fentry", { { KF_FENTRY, "tcp_connect" } },
-			  { "connect_fentry" } },
+			  { { "connect_fentry" } } },
 			{ METHOD_KPROBE, "kprobe", { { KF_KPROBE, "tcp_connect" } },
-			  { "connect_kprobe" } },
+			  { { "connect_kprobe" } } },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
-			  { "connect_exit_tp" } },
+			  { { "connect_exit_tp" } } },
 		},
 	},
 	[HOOK_ACCEPT] = {
@@ -56,13 +56,14 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "no ACCEPT events; accepted sockets keep the listener's owner",
 		.methods = {
 			{ METHOD_FENTRY, "fexit", { { KF_FEXIT, "inet_csk_accept" } },
-			  { "accept_fexit" } },
+			  { { "accept_fexit" } } },
 			{ METHOD_KPROBE, "kretprobe", { { KF_KRETPROBE, "inet_csk_accept" } },
-			  { "accept_kretprobe" } },
+			  { { "accept_kretprobe" } } },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
-			  { "accept_exit_tp", "accept4_exit_tp" } },
+			  { { "accept_exit_tp" },
+			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } } },
 		},
 	},
 	[HOOK_CLOSE] = {
@@ -71,18 +72,18 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf",
 			  { { KF_TP_BTF, "tcp_send_reset" }, { KF_TP_BTF, "tcp_destroy_sock" } },
-			  { "reset_sent_btf", "reset_received_btf", "destroy_btf" } },
+			  { { "reset_sent_btf" }, { "reset_received_btf" }, { "destroy_btf" } } },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "tcp/tcp_send_reset" },
 			    { KF_TRACEPOINT, "tcp/tcp_destroy_sock" } },
-			  { "reset_sent_tp", "reset_received_tp", "destroy_tp" } },
+			  { { "reset_sent_tp" }, { "reset_received_tp" }, { "destroy_tp" } } },
 		},
 	},
 	[HOOK_SEED] = {
 		.name = "seed",
 		.without = "sockets opened before start show no owner until their process acts",
 		.methods = {
-			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { "seed_iter" } },
+			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } } },
 		},
 	},
 };
@@ -257,10 +258,11 @@ int plan_apply(const struct plan *p, struct bpf_object *obj)
 {
 	for (int h = 0; h < HOOK_COUNT; h++) {
 		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
-			const char *const *progs = hooks[h].methods[m].progs;
+			const struct plan_prog *progs = hooks[h].methods[m].progs;
 
-			for (int i = 0; i < MAX_PROGS && progs[i]; i++) {
-				struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
+			for (int i = 0; i < MAX_PROGS && progs[i].name; i++) {
+				struct bpf_program *prog =
+					bpf_object__find_program_by_name(obj, progs[i].name);
 
 				if (!prog)
 					return -ENOENT;
@@ -271,9 +273,9 @@ int plan_apply(const struct plan *p, struct bpf_object *obj)
 	return 0;
 }
 
-const char *const *plan_programs(const struct plan *p, enum st_hook hook)
+const struct plan_prog *plan_programs(const struct plan *p, enum st_hook hook)
 {
-	static const char *const none[] = { NULL };
+	static const struct plan_prog none[] = { { NULL } };
 	int m = p->h[hook].chosen;
 
 	return m < 0 ? none : hooks[hook].methods[m].progs;

@@ -53,7 +53,17 @@ void plan_announce(const struct plan *p, FILE *out);
 /* Enables autoload for the chosen programs only. Returns 0 or -errno. */
 int plan_apply(const struct plan *p, struct bpf_object *obj);
 
-/* Names of the programs of a hook's chosen method, NULL-terminated. */
-const char *const *plan_programs(const struct plan *p, enum st_hook hook);
+/* A program of a chosen method and where it attaches: where its section
+ * name says, or at the classic tracepoint tp_category/tp_name when set (one
+ * program serving several tracepoints). */
+struct plan_prog {
+	const char *name; /* in bpf/socktrace.bpf.c */
+	const char *tp_category;
+	const char *tp_name;
+};
+
+/* The programs of a hook's chosen method; the list ends with name NULL. A
+ * program may appear more than once, attached at different places. */
+const struct plan_prog *plan_programs(const struct plan *p, enum st_hook hook);
 
 #endif

@@ -84,14 +84,21 @@ static int attach_chosen(struct tracer *t, const struct plan *plan)
 	for (int h = 0; h < HOOK_COUNT; h++) {
 		if (h == HOOK_SEED)
 			continue;
-		const char *const *progs = plan_programs(plan, (enum st_hook)h);
+		const struct plan_prog *progs = plan_programs(plan, (enum st_hook)h);
 
-		for (int i = 0; progs[i]; i++) {
-			struct bpf_program *prog = program(t, progs[i]);
-			struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
+		for (int i = 0; progs[i].name; i++) {
+			const struct plan_prog *pp = &progs[i];
+			struct bpf_program *prog = program(t, pp->name);
+			struct bpf_link *link = NULL;
 
+			if (prog && pp->tp_category)
+				link = bpf_program__attach_tracepoint(prog, pp->tp_category,
+								      pp->tp_name);
+			else if (prog)
+				link = bpf_program__attach(prog);
 			if (!link || t->nlinks == MAX_LINKS) {
-				fprintf(stderr, "socktrace: attaching %s failed: %s\n", progs[i],
+				fprintf(stderr, "socktrace: attaching %s%s%s failed: %s\n", pp->name,
+					pp->tp_name ? " to " : "", pp->tp_name ? pp->tp_name : "",
 					strerror(errno));
 				bpf_link__destroy(link);
 				return -1;
@@ -107,8 +114,8 @@ static int attach_chosen(struct tracer *t, const struct plan *plan)
  * pre-existing sockets, so it is reported, not fatal. */
 static void seed_existing(struct tracer *t, const struct plan *plan)
 {
-	const char *const *progs = plan_programs(plan, HOOK_SEED);
-	struct bpf_program *prog = progs[0] ? program(t, progs[0]) : NULL;
+	const struct plan_prog *progs = plan_programs(plan, HOOK_SEED);
+	struct bpf_program *prog = progs[0].name ? program(t, progs[0].name) : NULL;
 	struct bpf_link *link;
 	char buf[64];
 	int fd;
