@@ -154,7 +154,7 @@ $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(CORE_SRCS))
-FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks
+FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks $(OUTPUT)/fuzz/fuzz_kbtf
 .SECONDARY: $(FUZZ_OBJS)
 
 $(OUTPUT)/fuzz/obj/%.o: src/%.c

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of BUILD_DIR/fuzz: first over its kept crash
 # inputs (tests/fuzz/regressions/TARGET/), then fuzzing for FUZZ_SECONDS
-# (default 30) from the corpus it grew in earlier runs (BUILD_DIR/fuzz/corpus).
+# (default 30) from the corpus it grew in earlier runs (BUILD_DIR/fuzz/corpus)
+# and its starting inputs, if any (tests/fuzz/seeds/TARGET/; fuzz_kbtf's is
+# the every-kind BTF of tests/unit/test_kbtf.c, written with KBTF_SEED_OUT).
 # Prints TAP lines; a crash leaves its input in BUILD_DIR/fuzz/artifacts, to
 # be kept as a regression case.
 #   tests/fuzz/run.sh BUILD_DIR
@@ -29,6 +31,7 @@ for bin in "$build"/fuzz/fuzz_*; do
 	mkdir -p "$build/fuzz/corpus/$t" "$build/fuzz/artifacts"
 	"$bin" -max_total_time="$seconds" -max_len=4096 -close_fd_mask=3 \
 		-artifact_prefix="$build/fuzz/artifacts/$t-" "$build/fuzz/corpus/$t" \
+		$([ -d "$here/seeds/$t" ] && echo "$here/seeds/$t") \
 		>"$build/fuzz/$t.log" 2>&1
 	rc=$?
 	runs=$(sed -nE 's/^Done ([0-9]+) runs in ([0-9]+) second.*/\1 runs in \2 s/p' "$build/fuzz/$t.log")

@@ -87,6 +87,14 @@ static void synthetic(void)
 	struct kbtf *k;
 
 	raw = ref ? btf__raw_data(ref, &size) : NULL;
+	if (raw && getenv("KBTF_SEED_OUT")) { /* tests/fuzz/seeds/fuzz_kbtf/ came from here */
+		FILE *f = fopen(getenv("KBTF_SEED_OUT"), "wb");
+
+		if (f) {
+			fwrite(raw, 1, size, f);
+			fclose(f);
+		}
+	}
 	k = raw ? kbtf__from_mem(raw, size) : NULL;
 	CHECK(k != NULL, "a BTF of every kind opens");
 	if (!k) {
