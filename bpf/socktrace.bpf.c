@@ -48,10 +48,9 @@ const volatile char filter_comm_name[ST_COMM_LEN] = {};
 struct endpoint {
 	__u8 laddr[16]; /* IPv4: first 4 bytes */
 	__u8 raddr[16];
-	__u16 family;   /* AF_INET or AF_INET6 */
 	__u16 lport;
 	__u16 rport;
-	__u8 fam;       /* ST_AF_* */
+	__u8 family;    /* ST_AF_*, as records carry it */
 	__u8 valid;     /* in sock_info: read, and final */
 };
 
@@ -262,15 +261,17 @@ static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rpor
 static __always_inline void endpoint_of(const struct sock *sk, struct sock_info *si,
 					struct endpoint *ep)
 {
+	__u16 family;
+
 	if (si->ep.valid) {
 		*ep = si->ep;
 		return;
 	}
-	ep->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	ep->lport = local_port_of(sk);
 	ep->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	ep->fam = ep->family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
-	if (ep->family == AF_INET6) {
+	ep->family = family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
+	if (family == AF_INET6) {
 		BPF_CORE_READ_INTO(&ep->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&ep->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
@@ -291,7 +292,7 @@ static __always_inline bool filtered_out(const struct sock *sk, struct sock_info
 {
 	if (owner_wanted(si)) {
 		endpoint_of(sk, si, ep);
-		if (endpoint_wanted(ep->fam, ep->lport, ep->rport))
+		if (endpoint_wanted(ep->family, ep->lport, ep->rport))
 			return false;
 	}
 	count(ST_CNT_FILTERED);
@@ -336,7 +337,7 @@ static __always_inline void fill(struct st_event *e, const struct sock_info *si,
 	}
 	if (time_known)
 		e->flags |= ST_F_TIME_KNOWN;
-	e->family = ep->fam;
+	e->family = ep->family;
 	e->lport = ep->lport;
 	e->rport = ep->rport;
 	__builtin_memcpy(e->laddr, ep->laddr, sizeof(e->laddr));

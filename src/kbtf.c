@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Who releases data: the caller, munmap(), or free(). */
+enum kbtf_storage { KBTF_BORROWED, KBTF_MAPPED, KBTF_OWNED };
+
 struct kbtf {
 	const uint8_t *data;
 	size_t size;
-	void *mapped; /* munmap() this, size bytes, or */
-	void *owned;  /* free() this, or neither */
+	enum kbtf_storage storage;
 	const uint8_t *types;
 	uint32_t types_len;
 	const char *strs;
@@ -107,7 +109,7 @@ struct kbtf *kbtf__from_mem(const void *data, size_t size)
  * most a page per call there, so read until EOF. */
 static void *read_all(int fd, size_t size, size_t *got)
 {
-	uint8_t *buf = malloc(size ? size : 1);
+	uint8_t *buf = malloc(size);
 	size_t n = 0;
 
 	if (!buf)
@@ -131,7 +133,8 @@ static void *read_all(int fd, size_t size, size_t *got)
 
 struct kbtf *kbtf__open(const char *path)
 {
-	struct kbtf *b = NULL;
+	enum kbtf_storage storage;
+	struct kbtf *b;
 	struct stat st;
 	void *mem;
 	size_t size;
@@ -149,19 +152,18 @@ struct kbtf *kbtf__open(const char *path)
 	size = (size_t)st.st_size;
 	mem = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (mem != MAP_FAILED) {
-		b = kbtf__from_mem(mem, size);
-		if (b)
-			b->mapped = mem;
-		else
-			munmap(mem, size);
+		storage = KBTF_MAPPED;
 	} else {
+		storage = KBTF_OWNED;
 		mem = read_all(fd, size, &size);
-		b = mem ? kbtf__from_mem(mem, size) : NULL;
-		if (b)
-			b->owned = mem;
-		else
-			free(mem);
 	}
+	b = mem ? kbtf__from_mem(mem, size) : NULL;
+	if (b)
+		b->storage = storage;
+	else if (mem && storage == KBTF_MAPPED)
+		munmap(mem, size);
+	else
+		free(mem);
 	err = errno;
 	close(fd);
 	errno = err;
@@ -172,9 +174,10 @@ void kbtf__free(struct kbtf *b)
 {
 	if (!b)
 		return;
-	if (b->mapped)
-		munmap(b->mapped, b->size);
-	free(b->owned);
+	if (b->storage == KBTF_MAPPED)
+		munmap((void *)b->data, b->size);
+	else if (b->storage == KBTF_OWNED)
+		free((void *)b->data);
 	free(b);
 }
 

@@ -106,7 +106,8 @@ rm -f "$vmdir/status"
 
 echo "vm: booting $kver under QEMU TCG (2 vCPUs)" >&2
 rc=0
-timeout "${VM_TIMEOUT:-4500}" qemu-system-x86_64 \
+limit=${VM_TIMEOUT:-4500}
+timeout "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -nic none -serial mon:stdio -monitor none \
 	-kernel "$vmdir/kernel-$kver/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cgz" \
@@ -114,6 +115,6 @@ timeout "${VM_TIMEOUT:-4500}" qemu-system-x86_64 \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$repo,mount_tag=checkout,security_model=none,multidevs=remap" \
 	</dev/null || rc=$?
-[ "$rc" -eq 124 ] && { echo "vm: timed out after ${VM_TIMEOUT:-4500}s" >&2; exit 124; }
+[ "$rc" -eq 124 ] && { echo "vm: timed out after ${limit}s" >&2; exit 124; }
 [ -s "$vmdir/status" ] || die "the guest did not report an exit status (qemu exit $rc)"
 exit "$(cat "$vmdir/status")"
