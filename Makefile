@@ -74,14 +74,14 @@ bench-deps:
 
 # Side-by-side cost of tracing (tests/bench/run.sh); ROUNDS=, CONNS= tune it.
 bench: bench-deps
-	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(OUTPUT)/helpers/loadgen
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(OUTPUT)/helpers/loadgen $(BENCH_TOOLS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
 
 run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
 TEST_BINS = $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
-	$(FUZZ_BINS)
+	$(FUZZ_BINS) $(BENCH_TOOLS)
 
 # The sanitizer build (ASan + UBSan) the suite also runs, in $(OUTPUT)/san.
 SAN_BINS := $(OUTPUT)/san/socktrace $(patsubst $(OUTPUT)/%,$(OUTPUT)/san/%,$(UNIT_BINS)) \
@@ -148,6 +148,18 @@ $(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers
 $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+# Bench tools behind the README's start-up and memory figures.
+BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak
+
+$(OUTPUT)/helpers/verifier_stats: tests/bench/verifier_stats.c $(CORE_OBJS) \
+		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/helpers/btf_peak: tests/bench/btf_peak.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
 # Fuzz targets (libFuzzer, clang): the pure modules rebuilt with coverage
 # instrumentation and ASan/UBSan; tests/fuzz/run.sh runs them.

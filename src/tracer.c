@@ -140,6 +140,15 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 	bpf_link__destroy(link);
 }
 
+int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
+		     const struct filter_cfg *filter)
+{
+	skel->rodata->connect_via_syscall = plan_method(plan, HOOK_CONNECT) == METHOD_TRACEPOINT;
+	skel->rodata->close_hooks = plan_method(plan, HOOK_CLOSE) != METHOD_NONE;
+	kfilter_set_rodata(filter, skel);
+	return plan_apply(plan, skel->obj);
+}
+
 struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
 			   struct sink *sink, bool verbose)
 {
@@ -156,10 +165,7 @@ struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *fil
 		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(errno));
 		goto fail;
 	}
-	t->skel->rodata->connect_via_syscall = plan_method(plan, HOOK_CONNECT) == METHOD_TRACEPOINT;
-	t->skel->rodata->close_hooks = plan_method(plan, HOOK_CLOSE) != METHOD_NONE;
-	kfilter_set_rodata(filter, t->skel);
-	err = plan_apply(plan, t->skel->obj);
+	err = tracer_configure(t->skel, plan, filter);
 	if (!err)
 		err = socktrace_bpf__load(t->skel);
 	if (err) {

@@ -11,6 +11,13 @@
 #include "sink.h"
 
 struct tracer;
+struct socktrace_bpf;
+
+/* Sets up an opened, not yet loaded skeleton as the tracer loads it: the
+ * plan's programs only, the settings they depend on, the filters. Returns
+ * 0 or -errno. (tracer__new does this; tests/bench/verifier_stats too.) */
+int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
+		     const struct filter_cfg *filter);
 
 /* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
 void tracer_set_libbpf_logging(bool verbose);
