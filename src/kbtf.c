@@ -21,6 +21,8 @@ struct kbtf {
 	uint32_t types_len;
 	const char *strs;
 	uint32_t strs_len;
+	uint32_t *offs; /* offs[id - 1]: where type id starts in types */
+	uint32_t count; /* ids 1..count-1; 0 is void */
 };
 
 /* Bytes that follow a struct btf_type of this kind (linux/btf.h). */
@@ -87,6 +89,38 @@ static int locate_sections(struct kbtf *b)
 	return 0;
 }
 
+/* One pass over the types, checking that each is whole and of a known
+ * kind, and noting where each starts. */
+static int index_types(struct kbtf *b)
+{
+	uint32_t off = 0, n = 0, cap = 0;
+
+	while (off < b->types_len) {
+		struct btf_type t;
+		int64_t trailer;
+
+		if (b->types_len - off < sizeof(t))
+			return -EINVAL;
+		memcpy(&t, b->types + off, sizeof(t));
+		trailer = trailer_size(t.info);
+		if (trailer < 0 || (uint64_t)trailer > b->types_len - off - sizeof(t))
+			return -EINVAL;
+		if (n == cap) {
+			uint32_t *more;
+
+			cap = cap ? cap * 2 : 4096;
+			more = realloc(b->offs, cap * sizeof(*more));
+			if (!more)
+				return -ENOMEM;
+			b->offs = more;
+		}
+		b->offs[n++] = off;
+		off += sizeof(t) + (uint32_t)trailer;
+	}
+	b->count = n + 1;
+	return 0;
+}
+
 struct kbtf *kbtf__from_mem(const void *data, size_t size)
 {
 	struct kbtf *b = calloc(1, sizeof(*b));
@@ -97,7 +131,10 @@ struct kbtf *kbtf__from_mem(const void *data, size_t size)
 	b->data = data;
 	b->size = size;
 	err = locate_sections(b);
+	if (!err)
+		err = index_types(b);
 	if (err) {
+		free(b->offs);
 		free(b);
 		errno = -err;
 		return NULL;
@@ -178,29 +215,35 @@ void kbtf__free(struct kbtf *b)
 		munmap((void *)b->data, b->size);
 	else if (b->storage == KBTF_OWNED)
 		free((void *)b->data);
+	free(b->offs);
 	free(b);
+}
+
+uint32_t kbtf_type_count(const struct kbtf *b)
+{
+	return b->count;
+}
+
+const struct btf_type *kbtf_type(const struct kbtf *b, uint32_t id)
+{
+	if (id == 0 || id >= b->count)
+		return NULL;
+	return (const struct btf_type *)(b->types + b->offs[id - 1]);
+}
+
+const char *kbtf_str(const struct kbtf *b, uint32_t off)
+{
+	return off < b->strs_len ? b->strs + off : NULL;
 }
 
 int kbtf_find(const struct kbtf *b, const char *name, unsigned int kind)
 {
-	uint32_t off = 0;
-	int id = 1; /* type 0 is void, not in the section */
+	for (uint32_t id = 1; id < b->count; id++) {
+		const struct btf_type *t = kbtf_type(b, id);
+		const char *s = kbtf_str(b, t->name_off);
 
-	while (off < b->types_len) {
-		struct btf_type t;
-		int64_t trailer;
-
-		if (b->types_len - off < sizeof(t))
-			return -EINVAL;
-		memcpy(&t, b->types + off, sizeof(t));
-		trailer = trailer_size(t.info);
-		if (trailer < 0 || (uint64_t)trailer > b->types_len - off - sizeof(t))
-			return -EINVAL;
-		if (BTF_INFO_KIND(t.info) == kind && t.name_off < b->strs_len &&
-		    strcmp(b->strs + t.name_off, name) == 0)
-			return id;
-		off += sizeof(t) + (uint32_t)trailer;
-		id++;
+		if (BTF_INFO_KIND(t->info) == kind && s && strcmp(s, name) == 0)
+			return (int)id;
 	}
 	return -ENOENT;
 }

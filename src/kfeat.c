@@ -81,8 +81,6 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 	if (!btf)
 		return fail(reason, len, kf->vmlinux_err, "cannot read kernel BTF%s", "");
 	id = kbtf_find(btf, name, kind);
-	if (id == -EINVAL)
-		return fail(reason, len, id, "cannot read kernel BTF%s", "");
 	if (id < 0)
 		return fail(reason, len, -ENOENT, "%s not found in kernel BTF", name);
 

@@ -1,7 +1,7 @@
 /* libFuzzer target: name lookups in raw BTF (src/kbtf.c). The input is the
  * image, in a buffer of exactly its size so that ASan sees any read past
- * it; opening must fail cleanly or succeed, and every lookup must return an
- * id, -ENOENT or -EINVAL. */
+ * it; opening must fail cleanly or succeed, every lookup must return an id
+ * or -ENOENT, and every type and name handed out must lie inside it. */
 #include <errno.h>
 #include <linux/btf.h>
 #include <stdint.h>
@@ -25,9 +25,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int kind = 0; kind <= BTF_KIND_MAX + 1; kind++) {
 			int id = kbtf_find(b, names[n], kind);
 
-			if (id == 0 || (id < 0 && id != -ENOENT && id != -EINVAL))
+			if (id == 0 || (id < 0 && id != -ENOENT))
 				abort();
 		}
+	}
+	for (uint32_t id = 0; b && id <= kbtf_type_count(b); id++) {
+		const struct btf_type *t = kbtf_type(b, id);
+		const char *s = t ? kbtf_str(b, t->name_off) : NULL;
+
+		if ((t == NULL) != (id == 0 || id == kbtf_type_count(b)))
+			abort();
+		if (t && (const uint8_t *)t + sizeof(*t) > copy + size)
+			abort();
+		if (s && strlen(s) >= size) /* ASan checks the bytes it reads */
+			abort();
 	}
 	kbtf__free(b);
 	free(copy);
