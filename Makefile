@@ -49,7 +49,8 @@ endif
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
 	src/sink_json.c src/sink_timeline.c src/decode.c src/kbtf.c
-APP_SRCS  := src/main.c src/env_check.c src/kfeat.c src/kfilter.c src/plan.c src/tracer.c
+APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
+	src/tracer.c src/tracing_secs.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -81,11 +82,11 @@ run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
 TEST_BINS = $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
-	$(FUZZ_BINS) $(BENCH_TOOLS)
+	$(OUTPUT)/helpers/corebtf_diff $(FUZZ_BINS) $(BENCH_TOOLS)
 
 # The sanitizer build (ASan + UBSan) the suite also runs, in $(OUTPUT)/san.
 SAN_BINS := $(OUTPUT)/san/socktrace $(patsubst $(OUTPUT)/%,$(OUTPUT)/san/%,$(UNIT_BINS)) \
-	$(OUTPUT)/san/helpers/delayq $(OUTPUT)/san/helpers/loadgen
+	$(OUTPUT)/san/helpers/delayq $(OUTPUT)/san/helpers/loadgen $(OUTPUT)/san/helpers/corebtf_diff
 
 test-bins:
 	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
@@ -106,7 +107,7 @@ test-vm: test-deps
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUTPUT) unit
 
-test-e2e: $(OUTPUT)/socktrace $(OUTPUT)/helpers/delayq
+test-e2e: $(OUTPUT)/socktrace $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/corebtf_diff
 	$(Q)tests/run.sh $(OUTPUT) e2e
 
 $(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
@@ -148,6 +149,12 @@ $(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers
 $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+
+# Loads the programs with and without the CO-RE cut and compares them (e2e).
+$(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
+		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Bench tools behind the README's start-up and memory figures.
 BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak

@@ -686,7 +686,7 @@ static __always_inline void handle_accept(const struct sock *sk)
 
 /* ---- state hook ---- */
 
-SEC("tp_btf/inet_sock_set_state")
+SEC("st.tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int old, const int new)
 {
 	if (sk_protocol_of(sk) == IPPROTO_TCP)
@@ -704,7 +704,7 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 
 /* ---- connect hook ---- */
 
-SEC("fentry/tcp_connect")
+SEC("st.fentry/tcp_connect")
 int BPF_PROG(connect_fentry, struct sock *sk)
 {
 	handle_connect(sk);
@@ -738,7 +738,7 @@ int connect_exit_tp(struct trace_event_raw_sys_exit *ctx)
 /* The return value is found with bpf_get_func_ret(), so the same program
  * works before and after 6.10 changed inet_csk_accept()'s arguments
  * (commit 92ef0fd55ac8 "net: change proto->accept api"). */
-SEC("fexit/inet_csk_accept")
+SEC("st.fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit, struct sock *listener)
 {
 	__u64 ret = 0;
@@ -835,21 +835,21 @@ static __always_inline void handle_destroy(const struct sock *sk)
 		finish_pending_close(sk, si, key);
 }
 
-SEC("tp_btf/tcp_send_reset")
+SEC("st.tp_btf/tcp_send_reset")
 int BPF_PROG(reset_sent_btf, const struct sock *sk)
 {
 	handle_reset_sent(sk);
 	return 0;
 }
 
-SEC("tp_btf/tcp_receive_reset")
+SEC("st.tp_btf/tcp_receive_reset")
 int BPF_PROG(reset_received_btf, const struct sock *sk)
 {
 	handle_reset_received(sk);
 	return 0;
 }
 
-SEC("tp_btf/tcp_destroy_sock")
+SEC("st.tp_btf/tcp_destroy_sock")
 int BPF_PROG(destroy_btf, const struct sock *sk)
 {
 	handle_destroy(sk);
@@ -887,7 +887,7 @@ int destroy_tp(struct trace_event_raw_tcp_event_sk *ctx)
  * listener in the listeners table, so that transitions the kernel runs in
  * softirq later are attributed correctly. Its lifetime is unknown
  * (first_ns = 0). */
-SEC("iter/task_file")
+SEC("st.iter/task_file")
 int seed_iter(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;

@@ -23,21 +23,21 @@
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 struct kfeat {
-	struct kbtf *vmlinux; /* opened on first use */
-	int vmlinux_err;
-	const char *tracefs;  /* where tracepoint ids are read, once known */
+	const struct kbtf *vmlinux; /* NULL: not readable */
+	const char *tracefs;        /* where tracepoint ids are read, once known */
 };
 
-struct kfeat *kfeat__new(void)
+struct kfeat *kfeat__new(const struct kbtf *vmlinux)
 {
-	return calloc(1, sizeof(struct kfeat));
+	struct kfeat *kf = calloc(1, sizeof(struct kfeat));
+
+	if (kf)
+		kf->vmlinux = vmlinux;
+	return kf;
 }
 
 void kfeat__free(struct kfeat *kf)
 {
-	if (!kf)
-		return;
-	kbtf__free(kf->vmlinux);
 	free(kf);
 }
 
@@ -48,16 +48,6 @@ static int fail(char *reason, size_t len, int err, const char *fmt, const char *
 	snprintf(what, sizeof(what), fmt, arg);
 	snprintf(reason, len, "%s (%s)", what, strerror(-err));
 	return err;
-}
-
-static struct kbtf *vmlinux_btf(struct kfeat *kf)
-{
-	if (!kf->vmlinux && !kf->vmlinux_err) {
-		kf->vmlinux = kbtf__open(VMLINUX_BTF);
-		if (!kf->vmlinux)
-			kf->vmlinux_err = -errno;
-	}
-	return kf->vmlinux;
 }
 
 /* Loads "r0 = 0; exit" as a tracing program of attach_type on btf_id; the
@@ -75,12 +65,11 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	bool attach = type == BPF_TRACE_FENTRY || type == BPF_TRACE_FEXIT;
-	struct kbtf *btf = vmlinux_btf(kf);
 	int id, fd, link;
 
-	if (!btf)
-		return fail(reason, len, kf->vmlinux_err, "cannot read kernel BTF%s", "");
-	id = kbtf_find(btf, name, kind);
+	if (!kf->vmlinux)
+		return fail(reason, len, -ENOENT, "cannot read kernel BTF (%s)", VMLINUX_BTF);
+	id = kbtf_find(kf->vmlinux, name, kind);
 	if (id < 0)
 		return fail(reason, len, -ENOENT, "%s not found in kernel BTF", name);
 

@@ -17,8 +17,12 @@ enum kfeat_kind {
 };
 
 struct kfeat;
+struct kbtf;
 
-struct kfeat *kfeat__new(void);
+/* vmlinux: the kernel's BTF, for the ids of tracing targets; NULL if it
+ * cannot be read (then every tracing probe fails, saying so). It must
+ * outlive the kfeat. */
+struct kfeat *kfeat__new(const struct kbtf *vmlinux);
 void kfeat__free(struct kfeat *kf);
 
 /* Returns 0 if the method can attach to target, else a negative errno with

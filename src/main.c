@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "env_check.h"
+#include "kbtf.h"
 #include "output.h"
 #include "plan.h"
 #include "sink.h"
@@ -44,6 +45,7 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
 int main(int argc, char **argv)
 {
 	struct config cfg;
+	struct kbtf *vmlinux = NULL;
 	struct plan *plan = NULL;
 	struct outbuf *out = NULL;
 	struct sink *sink = NULL;
@@ -59,7 +61,8 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
-	plan = plan__new(cfg.attach);
+	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
+	plan = plan__new(cfg.attach, vmlinux);
 	if (!plan)
 		goto cleanup;
 	if (cfg.list_attach)
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
-	tracer = tracer__new(plan, &cfg.filter, sink, cfg.verbose);
+	tracer = tracer__new(plan, &cfg.filter, sink, vmlinux, cfg.verbose);
 	if (!tracer)
 		goto cleanup;
 	plan_announce(plan, stderr);
@@ -88,5 +91,6 @@ cleanup:
 	sink__free(sink);
 	outbuf__free(out);
 	plan__free(plan);
+	kbtf__free(vmlinux);
 	return status;
 }

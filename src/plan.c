@@ -120,10 +120,10 @@ static int method_index(int h, enum st_method m)
 	return -1;
 }
 
-struct plan *plan__new(enum st_method forced)
+struct plan *plan__new(enum st_method forced, const struct kbtf *vmlinux)
 {
 	struct plan *p = calloc(1, sizeof(*p));
-	struct kfeat *kf = kfeat__new();
+	struct kfeat *kf = kfeat__new(vmlinux);
 
 	if (!p || !kf) {
 		free(p);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 struct bpf_object;
+struct kbtf;
 
 enum st_hook {
 	HOOK_STATE,   /* every TCP state change */
@@ -30,8 +31,9 @@ struct plan;
 
 /* Probes every hook's methods in order of preference. With forced other
  * than METHOD_NONE, a hook that offers that method tries only it (the
- * other hooks keep their preference order). NULL on ENOMEM. */
-struct plan *plan__new(enum st_method forced);
+ * other hooks keep their preference order). vmlinux is the kernel's BTF,
+ * or NULL if unreadable (see kfeat.h). NULL on ENOMEM. */
+struct plan *plan__new(enum st_method forced, const struct kbtf *vmlinux);
 void plan__free(struct plan *p);
 
 enum st_method plan_method(const struct plan *p, enum st_hook hook);

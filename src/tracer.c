@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "corebtf.h"
 #include "decode.h"
 #include "kfilter.h"
 #include "socktrace.skel.h"
+#include "tracing_secs.h"
 
 /* The kernel side wakes us only when the ring fills up (WAKEUP_BYTES in
  * bpf/socktrace.bpf.c); otherwise we drain it on this timer, so a reader
@@ -23,7 +25,9 @@
 #define MAX_LINKS 8
 
 struct tracer {
-	struct socktrace_bpf *skel;
+	struct tracing_secs *secs; /* outlives obj, which points into it */
+	struct tracer_obj obj;
+	struct socktrace_bpf *skel; /* obj.skel */
 	struct ring_buffer *rb;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
@@ -140,6 +144,42 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 	bpf_link__destroy(link);
 }
 
+int tracer_open_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool cut, bool verbose)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	char path[32], note[160];
+	const void *elf;
+	size_t size;
+
+	*o = (struct tracer_obj){ .core_fd = -1 };
+	elf = socktrace_bpf__elf_bytes(&size);
+	if (cut && vmlinux) {
+		o->core_fd = corebtf_open(vmlinux, elf, size, note, sizeof(note));
+		if (verbose)
+			fprintf(stderr, "socktrace: %s\n", note);
+	}
+	if (o->core_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", o->core_fd);
+		opts.btf_custom_path = path; /* copied by libbpf */
+	}
+	o->skel = socktrace_bpf__open_opts(&opts);
+	if (!o->skel) {
+		int err = -errno;
+
+		tracer_close_obj(o);
+		return err;
+	}
+	return 0;
+}
+
+void tracer_close_obj(struct tracer_obj *o)
+{
+	socktrace_bpf__destroy(o->skel);
+	if (o->core_fd >= 0)
+		close(o->core_fd);
+	*o = (struct tracer_obj){ .core_fd = -1 };
+}
+
 int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 		     const struct filter_cfg *filter)
 {
@@ -150,24 +190,32 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 }
 
 struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
-			   struct sink *sink, bool verbose)
+			   struct sink *sink, const struct kbtf *vmlinux, bool verbose)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	int err;
 
 	if (!t)
 		return NULL;
+	t->obj.core_fd = -1;
 	t->sink = sink;
 	t->verbose = verbose;
 	t->ncpus = libbpf_num_possible_cpus();
-	t->skel = socktrace_bpf__open();
-	if (!t->skel || t->ncpus <= 0) {
-		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(errno));
+	t->secs = tracing_secs__new(vmlinux);
+	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus
+						   : tracer_open_obj(&t->obj, vmlinux, true, verbose);
+	if (err) {
+		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(-err));
 		goto fail;
 	}
+	t->skel = t->obj.skel;
 	err = tracer_configure(t->skel, plan, filter);
 	if (!err)
 		err = socktrace_bpf__load(t->skel);
+	if (t->obj.core_fd >= 0) { /* read by the load; no longer needed */
+		close(t->obj.core_fd);
+		t->obj.core_fd = -1;
+	}
 	if (err) {
 		fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for "
 				"the verifier log)\n",
@@ -202,7 +250,8 @@ void tracer__free(struct tracer *t)
 	ring_buffer__free(t->rb);
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
-	socktrace_bpf__destroy(t->skel);
+	tracer_close_obj(&t->obj);
+	tracing_secs__free(t->secs);
 	free(t);
 }
 

@@ -12,6 +12,23 @@
 
 struct tracer;
 struct socktrace_bpf;
+struct kbtf;
+
+/* The BPF object opened so that loading it never needs libbpf to read the
+ * whole kernel BTF: programs that attach by BTF id are in tracing_secs.h's
+ * sections, whose handlers must be registered first and outlive the object,
+ * and with cut, CO-RE relocates against corebtf.h's cut of vmlinux (if it
+ * cannot be made, against all of it; -v says which). */
+struct tracer_obj {
+	struct socktrace_bpf *skel;
+	int core_fd; /* the cut, until loaded; -1 if none */
+};
+
+/* Returns 0 or -errno. vmlinux must outlive the object. */
+int tracer_open_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool cut, bool verbose);
+/* Destroys the skeleton too. Fine on an object already closed or that
+ * tracer_open_obj failed to open. */
+void tracer_close_obj(struct tracer_obj *o);
 
 /* Sets up an opened, not yet loaded skeleton as the tracer loads it: the
  * plan's programs only, the settings they depend on, the filters. Returns
@@ -25,7 +42,7 @@ void tracer_set_libbpf_logging(bool verbose);
 /* Loads with the filters set, and attaches; prints why to stderr and
  * returns NULL on failure. The sink stays owned by the caller. */
 struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
-			   struct sink *sink, bool verbose);
+			   struct sink *sink, const struct kbtf *vmlinux, bool verbose);
 void tracer__free(struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit

@@ -68,7 +68,7 @@ run_e2e() {
 		done
 		echo "# e2e: kernel $(uname -r), --attach=$m$extra"
 		[ "$m" = auto ] && m_env= || m_env=$m
-		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" \
+		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" COREBTF_DIFF="$dir/helpers/corebtf_diff" \
 			LOADGEN="$dir/helpers/loadgen" \
 			SOCKTRACE_ATTACH=$m_env bats --tap --timing "${files[@]}" 2>&1 | tee "$log.pass"
 		grep -qE '^(not )?ok [0-9]+' "$log.pass" ||

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kbtf.h"
 #include "plan.h"
 #include "socktrace.skel.h"
 #include "tracer.h"
+#include "tracing_secs.h"
 
 #define LOG_SIZE (1 << 20)
 
@@ -28,7 +30,10 @@ static void summarize(const char *log, long *usec, long *insns)
 
 int main(int argc, char **argv)
 {
+	struct tracer_obj obj = { .core_fd = -1 };
 	struct socktrace_bpf *skel = NULL;
+	struct tracing_secs *secs = NULL;
+	struct kbtf *vmlinux = NULL;
 	struct plan *plan = NULL;
 	struct bpf_program *prog;
 	struct config cfg;
@@ -39,8 +44,12 @@ int main(int argc, char **argv)
 	if (cli_parse(argc, argv, &cfg) || cfg.show_help)
 		return 2;
 	tracer_set_libbpf_logging(false);
-	plan = plan__new(cfg.attach);
-	skel = plan && plan_usable(plan, stderr) ? socktrace_bpf__open() : NULL;
+	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
+	plan = plan__new(cfg.attach, vmlinux);
+	if (plan && plan_usable(plan, stderr))
+		secs = tracing_secs__new(vmlinux);
+	if (secs && !tracer_open_obj(&obj, vmlinux, true, false))
+		skel = obj.skel;
 	if (!skel || tracer_configure(skel, plan, &cfg.filter))
 		goto out;
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -69,8 +78,10 @@ int main(int argc, char **argv)
 	printf("%-20s %7ld us\n", "total", total_usec);
 	status = 0;
 out:
-	socktrace_bpf__destroy(skel);
+	tracer_close_obj(&obj);
+	tracing_secs__free(secs);
 	plan__free(plan);
+	kbtf__free(vmlinux);
 	for (int i = 0; i < 64; i++)
 		free(logs[i]);
 	return status;

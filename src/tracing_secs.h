@@ -1,0 +1,22 @@
+/* Sections for the BPF programs that attach by kernel BTF id (fentry,
+ * fexit, tp_btf, iterators), named "st.fentry/FUNC" and so on in
+ * bpf/socktrace.bpf.c. libbpf 1.1 loads the whole kernel BTF (8 ms, 11 MB
+ * here) for any such program in its own sections, only to find the target's
+ * id; these handlers find it with kbtf instead. The program is declared a
+ * raw tracepoint until libbpf is past that check, then loaded as the
+ * tracing program it is. Attaching goes through bpf_program__attach().
+ * Register before opening the object, free after destroying it, and only
+ * once per process: libbpf 1.1 keeps a freed array once the last handler
+ * is unregistered, and the next registration frees it again. */
+#ifndef SOCKTRACE_TRACING_SECS_H
+#define SOCKTRACE_TRACING_SECS_H
+
+struct kbtf;
+struct tracing_secs;
+
+/* NULL with errno set if libbpf refuses a handler. kernel may be NULL (no
+ * kernel BTF): then loading such a program fails with ENOENT. */
+struct tracing_secs *tracing_secs__new(const struct kbtf *kernel);
+void tracing_secs__free(struct tracing_secs *s);
+
+#endif
