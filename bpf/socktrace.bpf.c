@@ -756,24 +756,21 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 }
 
 /* Resolve the fd accept() returned to its socket, in the caller's table.
- * The task, its files and fd table are walked with direct loads from the
- * BTF-typed task (bpf_get_current_task_btf); the array slot, file and socket
- * need bpf_probe_read_kernel (a pointer-to-pointer is not BTF-typed). */
+ * Every step is a probe read: a direct load of a pointer member from the
+ * BTF-typed task would have the verifier look a "__safe_trusted" name up in
+ * all of the kernel's BTF, once per load (0.5 ms each here, at every
+ * start), for a few ns saved per accept. */
 static __always_inline const struct sock *sock_of_fd(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct files_struct *files = task->files;
-	struct fdtable *fdt;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *f = NULL;
 	struct socket *so;
 
-	if (fd < 0 || !files)
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
-	fdt = files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
+	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
 	so = (struct socket *)BPF_CORE_READ(f, private_data);
