@@ -29,7 +29,7 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUTPUT) $(LIBBPF_CFLAGS) -MMD -MP
-LDLIBS    += $(LIBBPF_LIBS) -lelf -lz
+LDLIBS    += $(LIBBPF_LIBS) -lelf -lz -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ivmlinux/$(VMLINUX_ARCH) $(CLANG_BPF_SYS_INCLUDES) -MMD -MP
 
@@ -50,7 +50,7 @@ endif
 CORE_SRCS := src/cli.c src/fmt.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
 	src/sink_json.c src/sink_timeline.c src/decode.c src/kbtf.c
 APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
-	src/tracer.c src/tracing_secs.c
+	src/premaps.c src/tracer.c src/tracing_secs.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kbtf.h"
@@ -294,8 +293,11 @@ static int find_candidates(struct cut *c)
 		first[(uint8_t)c->roots[i].name[0]] = 1;
 	for (uint32_t id = 1; id < kbtf_type_count(c->k); id++) {
 		const struct btf_type *t = kbtf_type(c->k, id);
-		const char *name = kbtf_str(c->k, t->name_off);
+		const char *name;
 
+		if (!btf_is_composite(t) && !btf_is_any_enum(t))
+			continue; /* the only kinds check_relo() lets through */
+		name = kbtf_str(c->k, t->name_off);
 		if (!name || !first[(uint8_t)name[0]])
 			continue;
 		for (int i = 0; i < c->nroots; i++) {
@@ -538,30 +540,33 @@ static int find_sections(const void *elf, size_t size, Elf_Data **btf, Elf_Data 
 	return *btf && *ext ? 0 : -ENOENT;
 }
 
-static int to_memfd(const struct btf *b)
+static int write_all(int fd, const void *data, size_t size)
 {
-	uint32_t size;
-	const void *raw = btf__raw_data(b, &size);
-	int fd = memfd_create("socktrace-core-btf", MFD_CLOEXEC);
+	const char *p = data;
 
-	if (fd < 0 || !raw)
-		return fd < 0 ? -errno : (close(fd), -ENOMEM);
-	if (write(fd, raw, size) != (ssize_t)size) {
-		int err = errno ? -errno : -EIO;
+	while (size) {
+		ssize_t n = write(fd, p, size);
 
-		close(fd);
-		return err;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		size -= (size_t)n;
 	}
-	return fd;
+	return 0;
 }
 
-int corebtf_open(const struct kbtf *kernel, const void *elf, size_t size, char *note, size_t len)
+int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
+		  size_t len)
 {
 	struct cut c = { .k = kernel };
 	Elf_Data *btf_sec, *ext_sec;
 	struct btf *local = NULL, *out = NULL;
 	Elf *e = NULL;
-	int err, fd = -1;
+	const void *raw;
+	uint32_t raw_size;
+	int err;
 
 	err = find_sections(elf, size, &btf_sec, &ext_sec, &e);
 	if (!err) {
@@ -579,11 +584,11 @@ int corebtf_open(const struct kbtf *kernel, const void *elf, size_t size, char *
 		out = emit(&c);
 		err = out ? 0 : -errno;
 	}
+	raw = out ? btf__raw_data(out, &raw_size) : NULL;
 	if (!err)
-		fd = to_memfd(out);
-	if (err || fd < 0)
-		snprintf(note, len, "cannot cut the kernel BTF down for CO-RE (%s); using all of it",
-			 strerror(err ? -err : -fd));
+		err = raw ? write_all(fd, raw, raw_size) : -ENOMEM;
+	if (err)
+		snprintf(note, len, "cannot cut the kernel BTF down for CO-RE (%s)", strerror(-err));
 	else
 		snprintf(note, len, "CO-RE against %u of the kernel's %u types",
 			 btf__type_cnt(out) - 1, kbtf_type_count(kernel) - 1);
@@ -593,5 +598,5 @@ int corebtf_open(const struct kbtf *kernel, const void *elf, size_t size, char *
 		free(c.keeps[i].members);
 	free(c.keeps);
 	elf_end(e);
-	return err ? err : fd;
+	return err;
 }

@@ -15,11 +15,11 @@
 
 struct kbtf;
 
-/* Builds the cut for the BPF ELF object elf[size] and returns a memfd
- * holding it (pass "/proc/self/fd/N" to libbpf, close after loading), or
- * -errno: -ENOTSUP when a relocation needs what the cut cannot express
- * (then load with the whole kernel BTF). note[len] says what was built or
- * why not, for -v. */
-int corebtf_open(const struct kbtf *kernel, const void *elf, size_t size, char *note, size_t len);
+/* Builds the cut for the BPF ELF object elf[size] and writes it to fd.
+ * Returns 0 or -errno: -ENOTSUP when a relocation needs what the cut cannot
+ * express (then write the whole kernel BTF instead; nothing was written).
+ * note[len] says what was built or why not, for -v. */
+int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
+		  size_t len);
 
 #endif

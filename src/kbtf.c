@@ -224,6 +224,12 @@ uint32_t kbtf_type_count(const struct kbtf *b)
 	return b->count;
 }
 
+const void *kbtf_raw(const struct kbtf *b, size_t *size)
+{
+	*size = b->size;
+	return b->data;
+}
+
 const struct btf_type *kbtf_type(const struct kbtf *b, uint32_t id)
 {
 	if (id == 0 || id >= b->count)

@@ -26,6 +26,8 @@ void kbtf__free(struct kbtf *b);
  * in linux/btf.h, already checked to lie inside the section. kbtf_str() is
  * NULL for an offset outside the string section. */
 uint32_t kbtf_type_count(const struct kbtf *b);
+/* The whole raw image, as read. */
+const void *kbtf_raw(const struct kbtf *b, size_t *size);
 const struct btf_type *kbtf_type(const struct kbtf *b, uint32_t id);
 const char *kbtf_str(const struct kbtf *b, uint32_t off);
 

@@ -61,6 +61,9 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
+	tracer = tracer__open(cfg.verbose);
+	if (!tracer)
+		goto cleanup;
 	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
 	plan = plan__new(cfg.attach, vmlinux);
 	if (!plan)
@@ -80,8 +83,7 @@ int main(int argc, char **argv)
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
-	tracer = tracer__new(plan, &cfg.filter, sink, vmlinux, cfg.verbose);
-	if (!tracer)
+	if (tracer_start(tracer, plan, &cfg.filter, sink, vmlinux))
 		goto cleanup;
 	plan_announce(plan, stderr);
 	status = tracer_run(tracer, &stop_requested);

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "corebtf.h"
 #include "decode.h"
+#include "kbtf.h"
 #include "kfilter.h"
+#include "premaps.h"
 #include "socktrace.skel.h"
 #include "tracing_secs.h"
 
@@ -144,37 +147,94 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 	bpf_link__destroy(link);
 }
 
-int tracer_open_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool cut, bool verbose)
+/* The maps created beside the rest of the preparation (premaps.h). */
+static const char *const premade[] = { "socks", "events", "listeners", "connecting", NULL };
+
+/* The cut of the kernel BTF (or, if it cannot be made, all of it) into fd,
+ * which libbpf reads when loading. */
+static int fill_core_btf(int fd, const struct kbtf *vmlinux, bool verbose)
+{
+	char note[160];
+	const void *elf, *raw;
+	size_t size;
+	int err;
+
+	elf = socktrace_bpf__elf_bytes(&size);
+	err = corebtf_write(fd, vmlinux, elf, size, note, sizeof(note));
+	if (verbose)
+		fprintf(stderr, "socktrace: %s\n", note);
+	if (!err)
+		return 0;
+	if (verbose)
+		fprintf(stderr, "socktrace: CO-RE against all of the kernel's BTF\n");
+	raw = kbtf_raw(vmlinux, &size);
+	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
+		return -errno;
+	for (const char *p = raw; size;) {
+		ssize_t n = write(fd, p, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+int tracer_open_obj(struct tracer_obj *o, bool cut)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
-	char path[32], note[160];
-	const void *elf;
-	size_t size;
+	char path[32];
+	int err = 0;
 
 	*o = (struct tracer_obj){ .core_fd = -1 };
-	elf = socktrace_bpf__elf_bytes(&size);
-	if (cut && vmlinux) {
-		o->core_fd = corebtf_open(vmlinux, elf, size, note, sizeof(note));
-		if (verbose)
-			fprintf(stderr, "socktrace: %s\n", note);
-	}
-	if (o->core_fd >= 0) {
+	if (cut) {
+		/* libbpf reads the file when loading; tracer_load_obj fills it
+		 * in while premaps works. */
+		o->core_fd = memfd_create("socktrace-core-btf", MFD_CLOEXEC);
+		if (o->core_fd < 0)
+			return -errno;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", o->core_fd);
 		opts.btf_custom_path = path; /* copied by libbpf */
 	}
 	o->skel = socktrace_bpf__open_opts(&opts);
-	if (!o->skel) {
-		int err = -errno;
-
+	if (!o->skel)
+		err = -errno;
+	if (!err)
+		o->premaps = premaps__start(o->skel->obj, premade);
+	if (err)
 		tracer_close_obj(o);
+	return err;
+}
+
+int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose)
+{
+	int err = 0;
+
+	if (o->core_fd >= 0)
+		err = vmlinux ? fill_core_btf(o->core_fd, vmlinux, verbose) : -ENOENT;
+	if (err)
 		return err;
+	err = o->premaps ? premaps_adopt(o->premaps, o->skel->obj) : 0;
+	if (err && verbose)
+		fprintf(stderr, "socktrace: maps not made ahead (%s); libbpf makes them\n",
+			strerror(-err));
+	err = socktrace_bpf__load(o->skel);
+	premaps__free(o->premaps); /* the object holds its own fds of them */
+	o->premaps = NULL;
+	if (o->core_fd >= 0) { /* read by the load; no longer needed */
+		close(o->core_fd);
+		o->core_fd = -1;
 	}
-	return 0;
+	return err;
 }
 
 void tracer_close_obj(struct tracer_obj *o)
 {
 	socktrace_bpf__destroy(o->skel);
+	premaps__free(o->premaps);
 	if (o->core_fd >= 0)
 		close(o->core_fd);
 	*o = (struct tracer_obj){ .core_fd = -1 };
@@ -189,8 +249,7 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 	return plan_apply(plan, skel->obj);
 }
 
-struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
-			   struct sink *sink, const struct kbtf *vmlinux, bool verbose)
+struct tracer *tracer__open(bool verbose)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	int err;
@@ -198,49 +257,51 @@ struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *fil
 	if (!t)
 		return NULL;
 	t->obj.core_fd = -1;
-	t->sink = sink;
 	t->verbose = verbose;
 	t->ncpus = libbpf_num_possible_cpus();
-	t->secs = tracing_secs__new(vmlinux);
-	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus
-						   : tracer_open_obj(&t->obj, vmlinux, true, verbose);
+	t->secs = tracing_secs__new();
+	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus : tracer_open_obj(&t->obj, true);
 	if (err) {
 		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(-err));
-		goto fail;
+		tracer__free(t);
+		return NULL;
 	}
 	t->skel = t->obj.skel;
+	return t;
+}
+
+int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
+		 struct sink *sink, const struct kbtf *vmlinux)
+{
+	int err;
+
+	t->sink = sink;
+	tracing_secs_use(t->secs, vmlinux);
 	err = tracer_configure(t->skel, plan, filter);
 	if (!err)
-		err = socktrace_bpf__load(t->skel);
-	if (t->obj.core_fd >= 0) { /* read by the load; no longer needed */
-		close(t->obj.core_fd);
-		t->obj.core_fd = -1;
-	}
+		err = tracer_load_obj(&t->obj, vmlinux, t->verbose);
 	if (err) {
 		fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for "
 				"the verifier log)\n",
 			strerror(-err));
-		goto fail;
+		return -1;
 	}
 	err = kfilter_fill_maps(filter, t->skel);
 	if (err) {
 		fprintf(stderr, "socktrace: setting up the filters failed: %s\n", strerror(-err));
-		goto fail;
+		return -1;
 	}
 	if (attach_chosen(t, plan))
-		goto fail;
+		return -1;
 	seed_existing(t, plan);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 	if (!t->rb) {
 		fprintf(stderr, "socktrace: creating the ring buffer reader failed: %s\n",
 			strerror(errno));
-		goto fail;
+		return -1;
 	}
 	t->mono_to_unix_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	return t;
-fail:
-	tracer__free(t);
-	return NULL;
+	return 0;
 }
 
 void tracer__free(struct tracer *t)

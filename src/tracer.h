@@ -13,19 +13,25 @@
 struct tracer;
 struct socktrace_bpf;
 struct kbtf;
+struct premaps;
 
 /* The BPF object opened so that loading it never needs libbpf to read the
  * whole kernel BTF: programs that attach by BTF id are in tracing_secs.h's
  * sections, whose handlers must be registered first and outlive the object,
  * and with cut, CO-RE relocates against corebtf.h's cut of vmlinux (if it
- * cannot be made, against all of it; -v says which). */
+ * cannot be made, against all of it; -v says which). Its biggest maps are
+ * made on a thread meanwhile (premaps.h). */
 struct tracer_obj {
 	struct socktrace_bpf *skel;
-	int core_fd; /* the cut, until loaded; -1 if none */
+	int core_fd; /* what CO-RE relocates against, until loaded; -1 if none */
+	struct premaps *premaps;
 };
 
-/* Returns 0 or -errno. vmlinux must outlive the object. */
-int tracer_open_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool cut, bool verbose);
+/* Open; configure (tracer_configure), then load against vmlinux, which
+ * must outlive the object. Return 0 or -errno. Without cut, libbpf reads
+ * the kernel's BTF itself (tests compare the two). */
+int tracer_open_obj(struct tracer_obj *o, bool cut);
+int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
 void tracer_close_obj(struct tracer_obj *o);
@@ -39,10 +45,15 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 /* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
 void tracer_set_libbpf_logging(bool verbose);
 
-/* Loads with the filters set, and attaches; prints why to stderr and
- * returns NULL on failure. The sink stays owned by the caller. */
-struct tracer *tracer__new(const struct plan *plan, const struct filter_cfg *filter,
-			   struct sink *sink, const struct kbtf *vmlinux, bool verbose);
+/* Opens the BPF object and starts making its biggest maps, so that this
+ * overlaps the attach plan's probes. Prints why and returns NULL on
+ * failure. */
+struct tracer *tracer__open(bool verbose);
+/* Loads what the plan chose, with the filters set and CO-RE against
+ * vmlinux (which must outlive the tracer), and attaches. Prints why and
+ * returns -1 on failure. The sink stays owned by the caller. */
+int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
+		 struct sink *sink, const struct kbtf *vmlinux);
 void tracer__free(struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit

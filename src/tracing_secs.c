@@ -60,13 +60,17 @@ static int attach(const struct bpf_program *prog, long cookie, struct bpf_link *
 	return *link ? 0 : -errno;
 }
 
-struct tracing_secs *tracing_secs__new(const struct kbtf *kernel)
+void tracing_secs_use(struct tracing_secs *s, const struct kbtf *kernel)
+{
+	s->kernel = kernel;
+}
+
+struct tracing_secs *tracing_secs__new(void)
 {
 	struct tracing_secs *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->kernel = kernel;
 	for (int i = 0; i < N_KINDS; i++) {
 		struct sec_kind *k = &s->kinds[i];
 

@@ -14,9 +14,13 @@
 struct kbtf;
 struct tracing_secs;
 
-/* NULL with errno set if libbpf refuses a handler. kernel may be NULL (no
- * kernel BTF): then loading such a program fails with ENOENT. */
-struct tracing_secs *tracing_secs__new(const struct kbtf *kernel);
+/* NULL with errno set if libbpf refuses a handler. */
+struct tracing_secs *tracing_secs__new(void);
 void tracing_secs__free(struct tracing_secs *s);
+
+/* The kernel BTF the ids are looked up in, from then on; it must outlive
+ * the load. Until set, or if NULL (unreadable), loading such a program
+ * fails with ENOENT. */
+void tracing_secs_use(struct tracing_secs *s, const struct kbtf *kernel);
 
 #endif

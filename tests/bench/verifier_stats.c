@@ -47,8 +47,10 @@ int main(int argc, char **argv)
 	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
 	plan = plan__new(cfg.attach, vmlinux);
 	if (plan && plan_usable(plan, stderr))
-		secs = tracing_secs__new(vmlinux);
-	if (secs && !tracer_open_obj(&obj, vmlinux, true, false))
+		secs = tracing_secs__new();
+	if (secs)
+		tracing_secs_use(secs, vmlinux);
+	if (secs && !tracer_open_obj(&obj, true))
 		skel = obj.skel;
 	if (!skel || tracer_configure(skel, plan, &cfg.filter))
 		goto out;
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 		bpf_program__set_log_level(prog, 4); /* BPF_LOG_STATS */
 		bpf_program__set_log_buf(prog, logs[n++], LOG_SIZE);
 	}
-	if (socktrace_bpf__load(skel)) {
+	if (tracer_load_obj(&obj, vmlinux, false)) {
 		fprintf(stderr, "verifier_stats: loading failed\n");
 		goto out;
 	}

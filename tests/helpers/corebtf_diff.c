@@ -56,7 +56,7 @@ static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan 
 	struct bpf_program *prog;
 	int err;
 
-	err = tracer_open_obj(&obj, vmlinux, cut, false);
+	err = tracer_open_obj(&obj, cut);
 	if (err)
 		return err;
 	if (cut && obj.core_fd < 0) {
@@ -65,7 +65,7 @@ static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan 
 		return -1;
 	}
 	err = tracer_configure(obj.skel, plan, filter);
-	err = err ?: socktrace_bpf__load(obj.skel);
+	err = err ?: tracer_load_obj(&obj, vmlinux, false);
 	bpf_object__for_each_program(prog, obj.skel->obj) {
 		size_t bytes = bpf_program__insn_cnt(prog) * sizeof(struct bpf_insn);
 
@@ -136,8 +136,9 @@ int main(int argc, char **argv)
 	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
 	plan = vmlinux ? plan__new(cfg.attach, vmlinux) : NULL;
 	if (plan && plan_usable(plan, stderr))
-		secs = tracing_secs__new(vmlinux);
+		secs = tracing_secs__new();
 	if (secs) {
+		tracing_secs_use(secs, vmlinux);
 		if (load(&whole, vmlinux, plan, &cfg.filter, false) ||
 		    load(&cut, vmlinux, plan, &cfg.filter, true))
 			fprintf(stderr, "corebtf_diff: loading failed\n");

@@ -1,0 +1,26 @@
+/* Creates some of a BPF object's maps on a thread while the caller goes on
+ * preparing the load, then hands them to libbpf, which would otherwise
+ * create them one after another inside bpf_object__load(). The socket map
+ * is most of that: 65,536 preallocated LRU entries, 3.6 ms of the kernel
+ * zeroing and linking memory at every start here. */
+#ifndef SOCKTRACE_PREMAPS_H
+#define SOCKTRACE_PREMAPS_H
+
+struct bpf_object;
+struct premaps;
+
+/* Starts creating the maps named in names (NULL-terminated) as the opened,
+ * not yet loaded obj defines them. NULL if the thread cannot start (then
+ * libbpf creates them as usual). */
+struct premaps *premaps__start(struct bpf_object *obj, const char *const *names);
+
+/* Waits for the thread and gives obj the maps it made (bpf_map__reuse_fd).
+ * 0, or -errno for the first that failed: that one and the rest are left
+ * to libbpf. Call before loading obj. */
+int premaps_adopt(struct premaps *p, struct bpf_object *obj);
+
+/* Waits for the thread if need be and closes its own fds (libbpf holds
+ * duplicates of the adopted ones). Accepts NULL. */
+void premaps__free(struct premaps *p);
+
+#endif
