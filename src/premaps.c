@@ -26,23 +26,29 @@ struct premaps {
 	pthread_t thread;
 	bool joined;
 	int n;
+	int next; /* the next map to make, taken by either thread (atomically) */
 	struct map_def defs[MAX_MAPS];
 };
 
-static void *create_all(void *arg)
+static void create(struct map_def *d)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = d->flags, .numa_node = d->numa_node,
+		    .map_extra = d->extra);
+
+	d->fd = bpf_map_create(d->type, d->name, d->key_size, d->value_size, d->max_entries,
+			       &opts);
+	if (d->fd < 0)
+		d->fd = -errno;
+}
+
+/* Makes maps until none is left to take. */
+static void *create_rest(void *arg)
 {
 	struct premaps *p = arg;
+	int i;
 
-	for (int i = 0; i < p->n; i++) {
-		struct map_def *d = &p->defs[i];
-		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = d->flags,
-			    .numa_node = d->numa_node, .map_extra = d->extra);
-
-		d->fd = bpf_map_create(d->type, d->name, d->key_size, d->value_size,
-				       d->max_entries, &opts);
-		if (d->fd < 0)
-			d->fd = -errno;
-	}
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		create(&p->defs[i]);
 	return NULL;
 }
 
@@ -57,13 +63,13 @@ static int start_elsewhere(pthread_t *thread, struct premaps *p)
 	cpu_set_t cpus;
 
 	if (here < 0 || sched_getaffinity(0, sizeof(cpus), &cpus) || CPU_COUNT(&cpus) < 2)
-		return pthread_create(thread, NULL, create_all, p);
+		return pthread_create(thread, NULL, create_rest, p);
 	CPU_CLR(here, &cpus);
 	if (pthread_attr_init(&attr))
 		return -1;
 	err = pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 	if (!err)
-		err = pthread_create(thread, &attr, create_all, p);
+		err = pthread_create(thread, &attr, create_rest, p);
 	pthread_attr_destroy(&attr);
 	return err;
 }
@@ -107,6 +113,7 @@ static void join(struct premaps *p)
 
 int premaps_adopt(struct premaps *p, struct bpf_object *obj)
 {
+	create_rest(p); /* help with what the thread has not started yet */
 	join(p);
 	for (int i = 0; i < p->n; i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(obj, p->defs[i].name);

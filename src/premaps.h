@@ -9,12 +9,14 @@
 struct bpf_object;
 struct premaps;
 
-/* Starts creating the maps named in names (NULL-terminated) as the opened,
- * not yet loaded obj defines them. NULL if the thread cannot start (then
+/* Starts creating the maps named in names (NULL-terminated, in the order
+ * to make them: biggest first) as the opened, not yet loaded obj defines
+ * them. NULL if the thread cannot start (then
  * libbpf creates them as usual). */
 struct premaps *premaps__start(struct bpf_object *obj, const char *const *names);
 
-/* Waits for the thread and gives obj the maps it made (bpf_map__reuse_fd).
+/* Makes the maps the thread has not started on, waits for the thread, and
+ * gives obj the maps (bpf_map__reuse_fd).
  * 0, or -errno for the first that failed: that one and the rest are left
  * to libbpf. Call before loading obj. */
 int premaps_adopt(struct premaps *p, struct bpf_object *obj);

@@ -148,7 +148,7 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 }
 
 /* The maps created beside the rest of the preparation (premaps.h). */
-static const char *const premade[] = { "socks", "events", "listeners", "connecting", NULL };
+static const char *const premade[] = { "socks", "listeners", "connecting", "events", NULL };
 
 /* The cut of the kernel BTF (or, if it cannot be made, all of it) into fd,
  * which libbpf reads when loading. */
