@@ -157,12 +157,16 @@ $(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
 	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Bench tools behind the README's start-up and memory figures.
-BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak
+BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUTPUT)/helpers/startup
 
 $(OUTPUT)/helpers/verifier_stats: tests/bench/verifier_stats.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/helpers/startup: tests/bench/startup.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(OUTPUT)/helpers/btf_peak: tests/bench/btf_peak.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)

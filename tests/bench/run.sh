@@ -9,7 +9,7 @@
 # load (user+sys after the tracer said it was ready, until the load ended),
 # per event it wrote.
 #
-#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD from the environment)
+#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, STARTS from the environment)
 set -euo pipefail
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -19,6 +19,8 @@ THREADS=${THREADS:-2}
 PAYLOAD=${PAYLOAD:-1}
 ST=$build/socktrace
 LOADGEN=$build/helpers/loadgen
+STARTUP=$build/helpers/startup
+STARTS=${STARTS:-15}
 tmp=$(mktemp -d)
 sleep 600 & # owns no sockets: the pid a no-match filter names
 idle=$!
@@ -43,7 +45,6 @@ done
 rate_of() { sed -nE 's/.*rate=([0-9]+).*/\1/p' <<<"$1"; }
 secs_of() { sed -nE 's/.*seconds=([0-9.]+).*/\1/p' <<<"$1"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-now_ns() { date +%s%N; }
 
 # ready PID ERRFILE: socktrace says so on stderr; the others are given a second.
 wait_ready() {
@@ -99,26 +100,11 @@ for round in $(seq "$ROUNDS"); do
 	echo "bench: round $round done" >&2
 done
 
-# Start-up: exec until attached and able to show an event, 5 times each.
-declare -A startup
-for tool in socktrace tcpstates; do
-	[ "$tool" = socktrace ] || command -v tcpstates >/dev/null || continue
-	for _ in 1 2 3 4 5; do
-		t0=$(now_ns)
-		if [ "$tool" = socktrace ]; then
-			"$ST" >/dev/null 2>"$tmp/err" &
-			pid=$!
-			until grep -q 'tracing (' "$tmp/err"; do sleep 0.001; done
-		else
-			stdbuf -oL tcpstates >"$tmp/ts" 2>/dev/null &
-			pid=$!
-			until [ -s "$tmp/ts" ]; do sleep 0.001; done # its header follows the attach
-		fi
-		startup[$tool]+="$((($(now_ns) - t0) / 1000000)) "
-		kill -KILL "$pid" # only its start-up is measured here
-		wait "$pid" || true
-	done
-done
+# Start-up: exec until attached and able to show an event, and the peak
+# memory by then (tests/bench/startup.c), the tracers started in turn.
+starts=("stderr:tracing (:$ST")
+command -v tcpstates >/dev/null && starts+=("stdout::stdbuf -oL tcpstates")
+startup=$("$STARTUP" "$STARTS" "${starts[@]}")
 
 printf '\n%-28s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
@@ -131,10 +117,9 @@ for v in "${variants[@]}"; do
 		"$(tr ' ' '\n' <<<"${losts[$name]}" | awk '{ s += $1 } END { print s + 0 }')" \
 		"$(tr ' ' '\n' <<<"${rss[$name]}" | median | awk '{ print $1 / 1024 }')"
 done
-for tool in "${!startup[@]}"; do
-	printf 'start-up %-19s %s ms (median of 5)\n' "$tool" "$(tr ' ' '\n' <<<"${startup[$tool]}" | median)"
-done
+echo "$startup"
 sm() { tr ' ' '\n' <<<"${ratios[$1]:-}" | median; }
 cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
+su() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(su socktrace) ms (tcpstates $(su tcpstates))"

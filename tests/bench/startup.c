@@ -6,8 +6,9 @@
  * (the command is split at spaces). Each round starts every command once,
  * in turn, so that a slow phase of the machine hits all of them: exec to
  * ready, then VmHWM (/proc/PID/status), then SIGKILL and wait. Prints, per
- * command, the median and lowest time and the median VmHWM; exit 1 if a
- * command exits or says nothing for 10 s. */
+ * command (named by its last word), the median and lowest time and the
+ * median VmHWM; exit 1 if a command exits or says nothing for 10 s. Under
+ * perf: perf record -g -- build/helpers/startup 20 'stderr:tracing (:build/socktrace' */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +28,7 @@ struct spec {
 	int fd;             /* 1 or 2: the stream watched */
 	const char *text;   /* empty: any output */
 	char *argv[MAX_ARGS];
+	const char *name;   /* the command's last word */
 	double ms[MAX_ROUNDS];
 	long hwm_kb[MAX_ROUNDS];
 };
@@ -53,6 +55,7 @@ static int parse_spec(char *arg, struct spec *s)
 	for (char *tok = strtok(cmd, " "); tok && n < MAX_ARGS - 1; tok = strtok(NULL, " "))
 		s->argv[n++] = tok;
 	s->argv[n] = NULL;
+	s->name = n ? s->argv[n - 1] : "";
 	return s->fd > 0 && n > 0 ? 0 : -1;
 }
 
@@ -161,9 +164,10 @@ int main(int argc, char **argv)
 
 		qsort(s->ms, (size_t)rounds, sizeof(double), cmp_double);
 		qsort(s->hwm_kb, (size_t)rounds, sizeof(long), cmp_long);
-		printf("%-28s start-up median %6.1f ms, lowest %6.1f ms; max RSS median %5.1f MiB\n",
-		       s->argv[0], s->ms[(rounds - 1) / 2], s->ms[0],
-		       (double)s->hwm_kb[(rounds - 1) / 2] / 1024.0);
+		printf("start-up %-28s median %6.1f ms, lowest %6.1f ms; max RSS median %5.1f MiB "
+		       "(%d starts)\n",
+		       s->name, s->ms[(rounds - 1) / 2], s->ms[0],
+		       (double)s->hwm_kb[(rounds - 1) / 2] / 1024.0, rounds);
 	}
 	return 0;
 }
