@@ -557,8 +557,9 @@ static int write_all(int fd, const void *data, size_t size)
 	return 0;
 }
 
-int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
-		  size_t len)
+/* The cut of kernel for elf into fd; 0 or -errno (nothing written). */
+static int write_cut(int fd, const struct kbtf *kernel, const void *elf, size_t size,
+		     uint32_t *types)
 {
 	struct cut c = { .k = kernel };
 	Elf_Data *btf_sec, *ext_sec;
@@ -587,11 +588,8 @@ int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t siz
 	raw = out ? btf__raw_data(out, &raw_size) : NULL;
 	if (!err)
 		err = raw ? write_all(fd, raw, raw_size) : -ENOMEM;
-	if (err)
-		snprintf(note, len, "cannot cut the kernel BTF down for CO-RE (%s)", strerror(-err));
-	else
-		snprintf(note, len, "CO-RE against %u of the kernel's %u types",
-			 btf__type_cnt(out) - 1, kbtf_type_count(kernel) - 1);
+	if (!err)
+		*types = btf__type_cnt(out) - 1;
 	btf__free(out);
 	btf__free(local);
 	for (uint32_t i = 0; i < c.nkeeps; i++)
@@ -599,4 +597,26 @@ int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t siz
 	free(c.keeps);
 	elf_end(e);
 	return err;
+}
+
+int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
+		  size_t len)
+{
+	uint32_t types = 0;
+	const void *raw;
+	size_t raw_size;
+	int err = write_cut(fd, kernel, elf, size, &types);
+
+	if (!err) {
+		snprintf(note, len, "CO-RE against %u of the kernel's %u types", types,
+			 kbtf_type_count(kernel) - 1);
+		return 0;
+	}
+	snprintf(note, len, "CO-RE against all of the kernel's BTF: cannot cut it down (%s)",
+		 strerror(-err));
+	raw = kbtf_raw(kernel, &raw_size);
+	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
+		return -errno;
+	err = write_all(fd, raw, raw_size);
+	return err ? err : 1;
 }

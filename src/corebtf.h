@@ -15,10 +15,10 @@
 
 struct kbtf;
 
-/* Builds the cut for the BPF ELF object elf[size] and writes it to fd.
- * Returns 0 or -errno: -ENOTSUP when a relocation needs what the cut cannot
- * express (then write the whole kernel BTF instead; nothing was written).
- * note[len] says what was built or why not, for -v. */
+/* Builds the cut for the BPF ELF object elf[size] and writes it to fd, an
+ * empty file. Returns 0, or 1 if it wrote the whole kernel BTF instead (a
+ * relocation needs what the cut cannot express, e.g. TYPE_ID_TARGET), or
+ * -errno if writing failed. note[len] says which and why, for -v. */
 int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
 		  size_t len);
 

@@ -150,39 +150,6 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 /* The maps created beside the rest of the preparation (premaps.h). */
 static const char *const premade[] = { "socks", "listeners", "connecting", "events", NULL };
 
-/* The cut of the kernel BTF (or, if it cannot be made, all of it) into fd,
- * which libbpf reads when loading. */
-static int fill_core_btf(int fd, const struct kbtf *vmlinux, bool verbose)
-{
-	char note[160];
-	const void *elf, *raw;
-	size_t size;
-	int err;
-
-	elf = socktrace_bpf__elf_bytes(&size);
-	err = corebtf_write(fd, vmlinux, elf, size, note, sizeof(note));
-	if (verbose)
-		fprintf(stderr, "socktrace: %s\n", note);
-	if (!err)
-		return 0;
-	if (verbose)
-		fprintf(stderr, "socktrace: CO-RE against all of the kernel's BTF\n");
-	raw = kbtf_raw(vmlinux, &size);
-	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
-		return -errno;
-	for (const char *p = raw; size;) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 int tracer_open_obj(struct tracer_obj *o, bool cut)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -213,10 +180,19 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbo
 {
 	int err = 0;
 
-	if (o->core_fd >= 0)
-		err = vmlinux ? fill_core_btf(o->core_fd, vmlinux, verbose) : -ENOENT;
-	if (err)
-		return err;
+	if (o->core_fd >= 0) {
+		char note[160];
+		size_t size;
+		const void *elf = socktrace_bpf__elf_bytes(&size);
+
+		err = vmlinux ? corebtf_write(o->core_fd, vmlinux, elf, size, note, sizeof(note))
+			      : -ENOENT;
+		if (err < 0)
+			return err;
+		o->whole_btf = err == 1;
+		if (verbose)
+			fprintf(stderr, "socktrace: %s\n", note);
+	}
 	err = o->premaps ? premaps_adopt(o->premaps, o->skel->obj) : 0;
 	if (err && verbose)
 		fprintf(stderr, "socktrace: maps not made ahead (%s); libbpf makes them\n",

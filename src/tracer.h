@@ -24,6 +24,7 @@ struct premaps;
 struct tracer_obj {
 	struct socktrace_bpf *skel;
 	int core_fd; /* what CO-RE relocates against, until loaded; -1 if none */
+	bool whole_btf; /* the cut could not be made: core_fd had all of it */
 	struct premaps *premaps;
 };
 

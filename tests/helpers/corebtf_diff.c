@@ -59,13 +59,12 @@ static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan 
 	err = tracer_open_obj(&obj, cut);
 	if (err)
 		return err;
-	if (cut && obj.core_fd < 0) {
-		fprintf(stderr, "corebtf_diff: no cut was made (run socktrace -v for why)\n");
-		tracer_close_obj(&obj);
-		return -1;
-	}
 	err = tracer_configure(obj.skel, plan, filter);
 	err = err ?: tracer_load_obj(&obj, vmlinux, false);
+	if (!err && cut && obj.whole_btf) {
+		fprintf(stderr, "corebtf_diff: no cut was made (socktrace -v says why)\n");
+		err = -1;
+	}
 	bpf_object__for_each_program(prog, obj.skel->obj) {
 		size_t bytes = bpf_program__insn_cnt(prog) * sizeof(struct bpf_insn);
 
