@@ -5,7 +5,8 @@
  *   'stdout::stdbuf -oL tcpstates'       ready at its first output
  * (the command is split at spaces). Each round starts every command once,
  * in turn, so that a slow phase of the machine hits all of them: exec to
- * ready, then VmHWM (/proc/PID/status), then SIGKILL and wait. Prints, per
+ * ready, then VmHWM (/proc/PID/status), then SIGKILL, wait, and 200 ms for
+ * the kernel to finish releasing what it had. Prints, per
  * command (named by its last word), the median and lowest time and the
  * median VmHWM; exit 1 if a command exits or says nothing for 10 s. Under
  * perf: perf record -g -- build/helpers/startup 20 'stderr:tracing (:build/socktrace' */
@@ -23,6 +24,7 @@
 #define MAX_SPECS 8
 #define MAX_ROUNDS 200
 #define MAX_ARGS 16
+#define SETTLE_US 200000
 
 struct spec {
 	int fd;             /* 1 or 2: the stream watched */
@@ -120,6 +122,9 @@ static int run_once(const struct spec *s, double *ms, long *kb)
 		waitpid(pid, NULL, 0);
 	}
 	close(p[0]);
+	/* The kernel frees a killed tracer's maps and programs after it is
+	 * gone; let that finish before the next start is timed. */
+	usleep(SETTLE_US);
 	if (!ready)
 		fprintf(stderr, "startup: %s never became ready; it said: %s\n", s->argv[0], seen);
 	return ready ? 0 : -1;
