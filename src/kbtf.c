@@ -82,6 +82,8 @@ static int locate_sections(struct kbtf *b)
 		return -EINVAL;
 	b->types = b->data + h.hdr_len + h.type_off;
 	b->types_len = h.type_len;
+	if ((uintptr_t)b->types % 4)
+		return -EINVAL; /* types are handed out as struct btf_type pointers */
 	b->strs = (const char *)b->data + h.hdr_len + h.str_off;
 	b->strs_len = h.str_len;
 	if (b->strs[b->strs_len - 1] != '\0')

@@ -137,6 +137,18 @@ static void synthetic(void)
 	bad[size - 1] = 'x';
 	CHECK(kbtf__from_mem(bad, size) == NULL, "strings that run off the end are refused");
 
+	/* The same image one byte into a buffer: types would be misaligned
+	 * (found by fuzz_kbtf: UBSan, misaligned struct btf_type access). */
+	{
+		uint8_t *shifted = malloc(size + 1);
+
+		memcpy(shifted + 1, raw, size);
+		errno = 0;
+		CHECK(shifted && kbtf__from_mem(shifted + 1, size) == NULL && errno == EINVAL,
+		      "a type section not 4-byte aligned in memory is refused");
+		free(shifted);
+	}
+
 	/* A trailer that claims more members than the section holds. */
 	memcpy(bad, raw, size);
 	{
