@@ -141,6 +141,13 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
+# corebtf is not pure (libbpf's BTF writer, libelf): its test links it too.
+$(OUTPUT)/unit/test_corebtf: tests/unit/test_corebtf.c $(CORE_OBJS) $(OUTPUT)/corebtf.o \
+		| $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(OUTPUT)/corebtf.o \
+		$(LDLIBS) -o $@
+
 # Test helper: holds netfilter-queued packets (a netem stand-in).
 $(OUTPUT)/helpers/delayq: tests/helpers/delayq.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)

@@ -557,30 +557,24 @@ static int write_all(int fd, const void *data, size_t size)
 	return 0;
 }
 
-/* The cut of kernel for elf into fd; 0 or -errno (nothing written). */
-static int write_cut(int fd, const struct kbtf *kernel, const void *elf, size_t size,
-		     uint32_t *types)
+/* The cut of kernel for the object's .BTF and .BTF.ext into fd; 0 or
+ * -errno (nothing written). */
+static int write_cut(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
+		     const void *ext, size_t ext_size, uint32_t *types)
 {
 	struct cut c = { .k = kernel };
-	Elf_Data *btf_sec, *ext_sec;
-	struct btf *local = NULL, *out = NULL;
-	Elf *e = NULL;
+	struct btf *local = btf__new(btf, btf_size), *out = NULL;
 	const void *raw;
 	uint32_t raw_size;
-	int err;
+	int err = local ? 0 : -errno;
 
-	err = find_sections(elf, size, &btf_sec, &ext_sec, &e);
-	if (!err) {
-		local = btf__new(btf_sec->d_buf, btf_sec->d_size);
-		err = local ? 0 : -errno;
-	}
 	c.local = local;
 	if (!err)
-		err = each_relo(ext_sec->d_buf, ext_sec->d_size, &c, add_root);
+		err = each_relo(ext, ext_size, &c, add_root);
 	if (!err)
 		err = find_candidates(&c);
 	if (!err)
-		err = each_relo(ext_sec->d_buf, ext_sec->d_size, &c, cut_relo);
+		err = each_relo(ext, ext_size, &c, cut_relo);
 	if (!err) {
 		out = emit(&c);
 		err = out ? 0 : -errno;
@@ -595,17 +589,16 @@ static int write_cut(int fd, const struct kbtf *kernel, const void *elf, size_t 
 	for (uint32_t i = 0; i < c.nkeeps; i++)
 		free(c.keeps[i].members);
 	free(c.keeps);
-	elf_end(e);
 	return err;
 }
 
-int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
-		  size_t len)
+int corebtf_write_sections(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
+			   const void *ext, size_t ext_size, char *note, size_t len)
 {
 	uint32_t types = 0;
 	const void *raw;
 	size_t raw_size;
-	int err = write_cut(fd, kernel, elf, size, &types);
+	int err = write_cut(fd, kernel, btf, btf_size, ext, ext_size, &types);
 
 	if (!err) {
 		snprintf(note, len, "CO-RE against %u of the kernel's %u types", types,
@@ -619,4 +612,20 @@ int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t siz
 		return -errno;
 	err = write_all(fd, raw, raw_size);
 	return err ? err : 1;
+}
+
+int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
+		  size_t len)
+{
+	Elf_Data *btf, *ext;
+	Elf *e = NULL;
+	int err = find_sections(elf, size, &btf, &ext, &e);
+
+	if (err)
+		err = corebtf_write_sections(fd, kernel, NULL, 0, NULL, 0, note, len);
+	else
+		err = corebtf_write_sections(fd, kernel, btf->d_buf, btf->d_size, ext->d_buf,
+					     ext->d_size, note, len);
+	elf_end(e);
+	return err;
 }

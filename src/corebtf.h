@@ -21,5 +21,8 @@ struct kbtf;
  * -errno if writing failed. note[len] says which and why, for -v. */
 int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
 		  size_t len);
+/* The same from the object's .BTF and .BTF.ext sections themselves. */
+int corebtf_write_sections(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
+			   const void *ext, size_t ext_size, char *note, size_t len);
 
 #endif
