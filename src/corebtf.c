@@ -70,29 +70,41 @@ static bool is_mod_or_typedef(unsigned int kind)
 	       kind == BTF_KIND_RESTRICT || kind == BTF_KIND_TYPE_TAG;
 }
 
-/* Kernel type id with typedefs and modifiers skipped; 0 for void. */
-static const struct btf_type *kskip(const struct kbtf *k, uint32_t id, uint32_t *out)
+typedef const struct btf_type *(*type_of_fn)(const void *btf, uint32_t id);
+
+static const struct btf_type *kernel_type(const void *k, uint32_t id)
 {
-	const struct btf_type *t = kbtf_type(k, id);
+	return kbtf_type(k, id);
+}
+
+static const struct btf_type *local_type(const void *b, uint32_t id)
+{
+	return btf__type_by_id(b, id);
+}
+
+/* Type id with typedefs and modifiers skipped, in *out; NULL for void, a
+ * bad id or a loop. */
+static const struct btf_type *skip(const void *btf, type_of_fn type_of, uint32_t id,
+				   uint32_t *out)
+{
+	const struct btf_type *t = type_of(btf, id);
 
 	for (int depth = 0; t && is_mod_or_typedef(btf_kind(t)) && depth < MAX_DEPTH; depth++) {
 		id = t->type;
-		t = kbtf_type(k, id);
+		t = type_of(btf, id);
 	}
 	*out = id;
 	return t && !is_mod_or_typedef(btf_kind(t)) ? t : NULL;
 }
 
+static const struct btf_type *kskip(const struct kbtf *k, uint32_t id, uint32_t *out)
+{
+	return skip(k, kernel_type, id, out);
+}
+
 static const struct btf_type *lskip(const struct btf *b, uint32_t id, uint32_t *out)
 {
-	const struct btf_type *t = btf__type_by_id(b, id);
-
-	for (int depth = 0; t && is_mod_or_typedef(btf_kind(t)) && depth < MAX_DEPTH; depth++) {
-		id = t->type;
-		t = btf__type_by_id(b, id);
-	}
-	*out = id;
-	return t && !is_mod_or_typedef(btf_kind(t)) ? t : NULL;
+	return skip(b, local_type, id, out);
 }
 
 static int keep_index(struct cut *c, uint32_t kid)

@@ -30,7 +30,6 @@
 struct tracer {
 	struct tracing_secs *secs; /* outlives obj, which points into it */
 	struct tracer_obj obj;
-	struct socktrace_bpf *skel; /* obj.skel */
 	struct ring_buffer *rb;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
@@ -82,7 +81,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static struct bpf_program *program(struct tracer *t, const char *name)
 {
-	return bpf_object__find_program_by_name(t->skel->obj, name);
+	return bpf_object__find_program_by_name(t->obj.skel->obj, name);
 }
 
 /* Attaches the chosen program(s) of every hook but the seed. */
@@ -242,7 +241,6 @@ struct tracer *tracer__open(bool verbose)
 		tracer__free(t);
 		return NULL;
 	}
-	t->skel = t->obj.skel;
 	return t;
 }
 
@@ -253,7 +251,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 
 	t->sink = sink;
 	tracing_secs_use(t->secs, vmlinux);
-	err = tracer_configure(t->skel, plan, filter);
+	err = tracer_configure(t->obj.skel, plan, filter);
 	if (!err)
 		err = tracer_load_obj(&t->obj, vmlinux, t->verbose);
 	if (err) {
@@ -262,7 +260,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 			strerror(-err));
 		return -1;
 	}
-	err = kfilter_fill_maps(filter, t->skel);
+	err = kfilter_fill_maps(filter, t->obj.skel);
 	if (err) {
 		fprintf(stderr, "socktrace: setting up the filters failed: %s\n", strerror(-err));
 		return -1;
@@ -270,7 +268,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 	if (attach_chosen(t, plan))
 		return -1;
 	seed_existing(t, plan);
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->obj.skel->maps.events), on_event, t, NULL);
 	if (!t->rb) {
 		fprintf(stderr, "socktrace: creating the ring buffer reader failed: %s\n",
 			strerror(errno));
@@ -296,7 +294,7 @@ static uint64_t read_counter(struct tracer *t, uint32_t idx)
 {
 	uint64_t vals[t->ncpus], sum = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.counters), &idx, vals))
+	if (bpf_map_lookup_elem(bpf_map__fd(t->obj.skel->maps.counters), &idx, vals))
 		return 0;
 	for (int i = 0; i < t->ncpus; i++)
 		sum += vals[i];
