@@ -20,9 +20,9 @@
 #include "socktrace.skel.h"
 #include "tracing_secs.h"
 
-/* The kernel side wakes us only when the ring fills up (WAKEUP_BYTES in
- * bpf/socktrace.bpf.c); otherwise we drain it on this timer, so a reader
- * sees each event within POLL_MS plus write time. */
+/* The kernel side wakes us only each time another 512 KiB is waiting
+ * (WAKEUP_SHIFT in bpf/socktrace.bpf.c); otherwise we drain the ring on
+ * this timer, so a reader sees each event within POLL_MS plus write time. */
 #define POLL_MS 50
 #define LOST_CHECK_NS 200000000ull
 #define MAX_LINKS 8
