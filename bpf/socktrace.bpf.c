@@ -703,7 +703,7 @@ static __always_inline void handle_accept(const struct sock *sk)
 SEC("st.tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int old, const int new)
 {
-	if (sk_protocol_of(sk) == IPPROTO_TCP)
+	if (sk_protocol_direct(sk) == IPPROTO_TCP)
 		handle_state(sk, old, new);
 	return 0;
 }
