@@ -81,6 +81,7 @@ struct sock_info {
 	__u8 fin_sent;        /* entered FIN_WAIT1 or LAST_ACK */
 	__u8 owner_verdict;   /* OWNER_*: the owner filters' answer, cached */
 	__u8 from_listener;   /* owner inherited from a known listener */
+	__u8 owner_final;     /* owner seen in its own context: no accept() to come */
 	char comm[ST_COMM_LEN];
 };
 
@@ -178,11 +179,14 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+/* Only called where the kernel runs in the owner's context (connect(),
+ * listen(), close(), accept()), so the owner is final. */
 static __always_inline void set_owner_current(struct sock_info *si)
 {
 	si->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(si->comm, sizeof(si->comm));
 	si->owner_known = 1;
+	si->owner_final = 1;
 	si->owner_verdict = OWNER_UNKNOWN;
 }
 
@@ -221,15 +225,19 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
-static __always_inline bool owner_passes(const struct sock_info *si)
+static __always_inline bool owner_filtered(void)
 {
-	/* A copy: a key must be on the stack or in a map before 6.2 (si is a
-	 * global function's argument memory there, which 6.1 refuses as a key). */
-	__u32 pid = si->pid;
+	return filter_pid || filter_comm;
+}
 
-	if (filter_pid && (!si->owner_known || !bpf_map_lookup_elem(&filter_pids, &pid)))
+/* Whether a process passes the owner filters (-p, -c). pid is a copy on
+ * the stack: a map key must be there or in a map before 6.2 (a sock_info
+ * is a global function's argument memory, which 6.1 refuses as a key). */
+static __always_inline bool owner_passes(__u32 pid, const char *comm)
+{
+	if (filter_pid && !bpf_map_lookup_elem(&filter_pids, &pid))
 		return false;
-	if (filter_comm && (!si->owner_known || !comm_matches(si->comm)))
+	if (filter_comm && !comm_matches(comm))
 		return false;
 	return true;
 }
@@ -239,11 +247,23 @@ static __always_inline bool owner_passes(const struct sock_info *si)
  * changes (a socket has about ten events). */
 static __always_inline bool owner_wanted(struct sock_info *si)
 {
-	if (!filter_pid && !filter_comm)
+	if (!owner_filtered())
 		return true;
 	if (si->owner_verdict == OWNER_UNKNOWN)
-		si->owner_verdict = owner_passes(si) ? OWNER_WANTED : OWNER_UNWANTED;
+		si->owner_verdict = si->owner_known && owner_passes(si->pid, si->comm)
+					    ? OWNER_WANTED
+					    : OWNER_UNWANTED;
 	return si->owner_verdict == OWNER_WANTED;
+}
+
+/* Whether the current process passes the owner filters. */
+static __always_inline bool current_passes(void)
+{
+	char comm[ST_COMM_LEN] = {};
+
+	if (filter_comm)
+		bpf_get_current_comm(comm, sizeof(comm));
+	return owner_passes(bpf_get_current_pid_tgid() >> 32, comm);
 }
 
 /* Whether its endpoint passes; decided before ring buffer space is taken. */
@@ -536,6 +556,20 @@ static __always_inline void record_handshake(const struct sock *sk, struct sock_
 	}
 }
 
+/* Under an owner filter (-p, -c), whether a socket first seen at this
+ * transition is worth remembering. A connect(), close() or shutdown() runs in
+ * the owner's context, which decides now; a socket that fails is never
+ * looked at again (no entry, no timestamps: what makes a filter that
+ * matches nothing cheap). A child (SYN_RECV) waits for its accept(), and a
+ * listener is kept for its children. Any other first sight has no known
+ * owner, so nothing of it could pass. */
+static __always_inline bool may_pass_owner_filter(int old, int new)
+{
+	if (new == TCP_SYN_RECV || new == TCP_LISTEN)
+		return true;
+	return runs_in_owner_context(old, new) && current_passes();
+}
+
 /* close() and tcp_disconnect() set CLOSE first and send their RST after
  * (__tcp_close(), tcp_disconnect()); from these states, with no RST
  * received and no error, the summary waits for tcp_send_reset or, at the
@@ -580,13 +614,20 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 	/* tcp_close() after shutdown(SHUT_WR) sets FIN_WAIT1 again: no change. */
 	if (old == new)
 		return;
-	now = bpf_ktime_get_ns();
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (si && si->close_pending) {
 		/* Reused after CLOSE (connect() after a disconnect): a new life. */
 		finish_pending_close(sk, si, key);
 		si = NULL;
 	}
+	if (owner_filtered() && (si ? si->owner_final && !owner_wanted(si) && new != TCP_CLOSE
+				    : !may_pass_owner_filter(old, new))) {
+		/* Filtered out for good; the CLOSE of a known socket still
+		 * goes below, which forgets it. */
+		count(ST_CNT_FILTERED);
+		return;
+	}
+	now = bpf_ktime_get_ns();
 	if (!si) {
 		si = sock_info_new(sk, key, now);
 		if (!si)
@@ -924,6 +965,7 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	n.pid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&n.comm, task, comm);
 	n.owner_known = 1;
+	n.owner_final = 1;
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
 		struct listen_key k = listen_key_of(sk);
 		struct owner o = { .pid = n.pid };

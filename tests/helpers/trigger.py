@@ -9,14 +9,16 @@
       --send BYTES: send that many bytes instead, half-close, read to EOF.
       --timeout S: give up connecting after S seconds (default 5).
       --pause S: wait S seconds between connecting and sending.
-  trigger.py serve HOST PORT [--name NAME]
+  trigger.py serve HOST PORT [--name NAME] [--fork]
       accept connections one at a time, forever; answer each chunk that ends
       in a newline with "ok\\n"; close once the peer has closed. Prints
-      "ready" once listening.
+      "ready" once listening. --fork: listen, then leave accepting to a
+      forked worker (as pre-forking servers do) and print "worker PID".
 """
 import argparse
 import ast
 import ctypes
+import os
 import socket
 import struct
 import sys
@@ -58,12 +60,18 @@ def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: f
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, fork: bool) -> None:
     with socket.socket(family_of(host), socket.SOCK_STREAM) as srv:
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         srv.bind((host, port))
         srv.listen(64)
         print("ready", flush=True)
+        if fork:
+            worker = os.fork()
+            if worker:
+                print(f"worker {worker}", flush=True)
+                os.waitpid(worker, 0)
+                return
         while True:
             conn, _ = srv.accept()
             with conn:
@@ -90,13 +98,14 @@ def main() -> None:
     ap.add_argument("--send", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=5)
     ap.add_argument("--pause", type=float, default=0)
+    ap.add_argument("--fork", action="store_true")
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
     if a.mode == "connect":
         connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause)
     else:
-        serve(a.host, a.port)
+        serve(a.host, a.port, a.fork)
 
 
 if __name__ == "__main__":
