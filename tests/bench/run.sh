@@ -7,7 +7,9 @@
 # (in turns, which goes first), so slow phases of a shared machine hit
 # both; figures are medians over rounds. Tracer CPU counts only the traced
 # load (user+sys after the tracer said it was ready, until the load ended),
-# per event it wrote.
+# per event it wrote. Then one more traced run each of -j, the no-match
+# filter and tcpstates under perf, for the shares of CPU that went to BPF
+# programs, syscall tracing and the tracer's process (cpushare.sh).
 #
 #   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, STARTS from the environment)
 set -euo pipefail
@@ -20,6 +22,7 @@ PAYLOAD=${PAYLOAD:-1}
 ST=$build/socktrace
 LOADGEN=$build/helpers/loadgen
 STARTUP=$build/helpers/startup
+CPUSHARE=$(dirname "$0")/cpushare.sh
 STARTS=${STARTS:-15}
 tmp=$(mktemp -d)
 sleep 600 & # owns no sockets: the pid a no-match filter names
@@ -106,6 +109,16 @@ starts=("stderr:tracing (:$ST")
 command -v tcpstates >/dev/null && starts+=("stdout::stdbuf -oL tcpstates")
 startup=$("$STARTUP" "$STARTS" "${starts[@]}")
 
+# Where the cost goes: shares of one traced run's busy CPU samples
+# (tests/bench/cpushare.sh), steadier than the ratios on a noisy machine.
+shares=$(
+	export CONNS
+	"$CPUSHARE" "$build" "socktrace -j > file" "tracing (" "$ST" -j -o "$tmp/share.json"
+	"$CPUSHARE" "$build" "socktrace no-match filter" "tracing (" "$ST" -p "$idle"
+	! command -v tcpstates >/dev/null ||
+		"$CPUSHARE" "$build" "tcpstates >/dev/null" "" env --default-signal=INT tcpstates
+)
+
 printf '\n%-28s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
@@ -118,8 +131,12 @@ for v in "${variants[@]}"; do
 		"$(tr ' ' '\n' <<<"${rss[$name]}" | median | awk '{ print $1 / 1024 }')"
 done
 echo "$startup"
+echo
+echo "where the traced load's CPU went (share of busy CPU samples, one run each):"
+echo "$shares"
 sm() { tr ' ' '\n' <<<"${ratios[$1]:-}" | median; }
 cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
+sh() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
 su() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(su socktrace) ms (tcpstates $(su tcpstates))"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(su socktrace) ms (tcpstates $(su tcpstates)), bpf share json $(sh 'socktrace -j') no-match $(sh 'socktrace no-match')"
