@@ -15,7 +15,7 @@ static __always_inline __u16 sk_protocol_of(const struct sock *sk)
 }
 
 /* The same from a BTF-typed socket (tp_btf, fentry arguments): a direct
- * load instead of a probe read (about 25 ns less, on every state change). */
+ * load instead of a probe read, on every state change. */
 static __always_inline __u16 sk_protocol_direct(const struct sock *sk)
 {
 	return (__u16)BPF_CORE_READ_BITFIELD(sk, sk_protocol);
