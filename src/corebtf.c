@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "kbtf.h"
 
 #define MAX_ROOTS 64
@@ -552,23 +553,6 @@ static int find_sections(const void *elf, size_t size, Elf_Data **btf, Elf_Data 
 	return *btf && *ext ? 0 : -ENOENT;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The cut of kernel for the object's .BTF and .BTF.ext into fd; 0 or
  * -errno (nothing written). */
 static int write_cut(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
@@ -593,7 +577,7 @@ static int write_cut(int fd, const struct kbtf *kernel, const void *btf, size_t 
 	}
 	raw = out ? btf__raw_data(out, &raw_size) : NULL;
 	if (!err)
-		err = raw ? write_all(fd, raw, raw_size) : -ENOMEM;
+		err = raw ? fd_write_all(fd, raw, raw_size) : -ENOMEM;
 	if (!err)
 		*types = btf__type_cnt(out) - 1;
 	btf__free(out);
@@ -622,7 +606,7 @@ int corebtf_write_sections(int fd, const struct kbtf *kernel, const void *btf, s
 	raw = kbtf_raw(kernel, &raw_size);
 	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
 		return -errno;
-	err = write_all(fd, raw, raw_size);
+	err = fd_write_all(fd, raw, raw_size);
 	return err ? err : 1;
 }
 

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fdio.h"
+
 struct outbuf {
 	int fd;
 	unsigned flags;
@@ -102,8 +104,6 @@ static int check_reader(struct outbuf *ob)
 
 int outbuf_flush(struct outbuf *ob)
 {
-	size_t off = 0;
-
 	if (ob->finished || ob->err) {
 		ob->len = 0;
 		return ob->err;
@@ -116,19 +116,7 @@ int outbuf_flush(struct outbuf *ob)
 		errno = 0;
 		return gz_flush(ob);
 	}
-	while (!ob->err && off < ob->len) {
-		ssize_t n = write(ob->fd, ob->data + off, ob->len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ob->err = -errno;
-		} else if (n == 0) {
-			ob->err = -EIO;
-		} else {
-			off += (size_t)n;
-		}
-	}
+	ob->err = fd_write_all(ob->fd, ob->data, ob->len);
 	ob->len = 0;
 	return ob->err;
 }
