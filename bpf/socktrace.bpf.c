@@ -570,6 +570,19 @@ static __always_inline bool may_pass_owner_filter(int old, int new)
 	return runs_in_owner_context(old, new) && current_passes();
 }
 
+/* Whether an owner filter drops this transition before any bookkeeping:
+ * a socket with no record that may_pass_owner_filter() rules out, or one
+ * whose final owner fails (it cannot change). The CLOSE of a recorded
+ * socket still goes through, which forgets it. */
+static __always_inline bool owner_filter_drops(struct sock_info *si, int old, int new)
+{
+	if (!owner_filtered())
+		return false;
+	if (!si)
+		return !may_pass_owner_filter(old, new);
+	return si->owner_final && !owner_wanted(si) && new != TCP_CLOSE;
+}
+
 /* close() and tcp_disconnect() set CLOSE first and send their RST after
  * (__tcp_close(), tcp_disconnect()); from these states, with no RST
  * received and no error, the summary waits for tcp_send_reset or, at the
@@ -620,10 +633,7 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		finish_pending_close(sk, si, key);
 		si = NULL;
 	}
-	if (owner_filtered() && (si ? si->owner_final && !owner_wanted(si) && new != TCP_CLOSE
-				    : !may_pass_owner_filter(old, new))) {
-		/* Filtered out for good; the CLOSE of a known socket still
-		 * goes below, which forgets it. */
+	if (owner_filter_drops(si, old, new)) {
 		count(ST_CNT_FILTERED);
 		return;
 	}
