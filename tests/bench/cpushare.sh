@@ -14,6 +14,8 @@
 # READY_MARK: text on the command's stderr once it traces; empty: wait 1 s.
 # Prints: LABEL  bpf X%  syscall Y%  tracer Z%  (N samples)
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 build=${1:?usage: cpushare.sh BUILD_DIR LABEL READY_MARK COMMAND...}
 label=${2:?usage}
@@ -30,14 +32,7 @@ trap cleanup EXIT
 
 "$@" >/dev/null 2>"$tmp/err" &
 pid=$!
-if [ -n "$mark" ]; then
-	until grep -qF "$mark" "$tmp/err"; do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-		sleep 0.01
-	done
-else
-	sleep 1
-fi
+wait_ready "$pid" "$tmp/err" "$mark"
 perf record -q -a -g -o "$tmp/perf.data" -- "$build/helpers/loadgen" -n "${CONNS:-20000}" \
 	>/dev/null 2>"$tmp/perf.err" || { cat "$tmp/perf.err" >&2; exit 1; }
 kill -INT "$pid"

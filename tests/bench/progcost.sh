@@ -4,6 +4,8 @@
 # 20000). The stats include their own two clock reads per run.
 #   tests/bench/progcost.sh BUILD_DIR SOCKTRACE_BIN [SOCKTRACE ARGS...]
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 build=${1:?usage: progcost.sh BUILD_DIR SOCKTRACE_BIN [ARGS...]}
 bin=${2:?usage: progcost.sh BUILD_DIR SOCKTRACE_BIN [ARGS...]}
@@ -20,10 +22,7 @@ trap cleanup EXIT
 
 "$bin" "$@" >/dev/null 2>"$err" &
 pid=$!
-until grep -q '^socktrace: tracing (' "$err"; do
-	kill -0 "$pid" 2>/dev/null || { cat "$err" >&2; exit 1; }
-	sleep 0.01
-done
+wait_ready "$pid" "$err" "tracing ("
 sysctl -q kernel.bpf_stats_enabled=1
 rate=$("$build/helpers/loadgen" -n "${CONNS:-20000}" | sed -nE 's/.*rate=([0-9]+).*/\1/p')
 for id in $(awk '/^prog_id:/ { print $2 }' /proc/"$pid"/fdinfo/* | sort -u); do

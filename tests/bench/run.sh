@@ -23,6 +23,8 @@ ST=$build/socktrace
 LOADGEN=$build/helpers/loadgen
 STARTUP=$build/helpers/startup
 CPUSHARE=$(dirname "$0")/cpushare.sh
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 STARTS=${STARTS:-15}
 tmp=$(mktemp -d)
 sleep 600 & # owns no sockets: the pid a no-match filter names
@@ -49,15 +51,6 @@ rate_of() { sed -nE 's/.*rate=([0-9]+).*/\1/p' <<<"$1"; }
 secs_of() { sed -nE 's/.*seconds=([0-9.]+).*/\1/p' <<<"$1"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# ready PID ERRFILE: socktrace says so on stderr; the others are given a second.
-wait_ready() {
-	local kind=$1 err=$2 i
-	if [ "$kind" = socktrace ]; then
-		for i in $(seq 1000); do grep -q 'tracing (' "$err" && return 0; sleep 0.01; done
-		echo "bench: tracer did not start:" >&2; cat "$err" >&2; exit 1
-	fi
-	sleep 1
-}
 
 median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # lowest-highest over the rounds: how far one round can be from the median here
@@ -78,7 +71,8 @@ for round in $(seq "$ROUNDS"); do
 		# shellcheck disable=SC2086
 		$cmd >"$out" 2>"$err" &
 		pid=$!
-		wait_ready "$kind" "$err"
+		[ "$kind" = socktrace ] && mark="tracing (" || mark=
+		wait_ready "$pid" "$err" "$mark"
 		c0=$(cpu_ticks "$pid")
 		traced=$(load)
 		sleep 0.1 # the tracer drains what the load left in its ring buffer
@@ -136,7 +130,7 @@ echo "where the traced load's CPU went (share of busy CPU samples, one run each)
 echo "$shares"
 sm() { tr ' ' '\n' <<<"${ratios[$1]:-}" | median; }
 cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
-sh() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
-su() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
+bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
+startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(su socktrace) ms (tcpstates $(su tcpstates)), bpf share json $(sh 'socktrace -j') no-match $(sh 'socktrace no-match')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
