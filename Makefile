@@ -163,8 +163,24 @@ $(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Bench tools behind the README's start-up and memory figures.
-BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUTPUT)/helpers/startup
+# Bench tools behind the README's start-up, memory and floor figures.
+BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUTPUT)/helpers/startup \
+	$(OUTPUT)/helpers/floor
+
+# The least tracer (tests/bench/floor.bpf.c): built like socktrace's object.
+$(OUTPUT)/floor.bpf.o: tests/bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MT $@ -c $< -o $(@:.bpf.o=.dbg.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dbg.bpf.o)
+
+$(OUTPUT)/floor.skel.h: $(OUTPUT)/floor.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUTPUT)/helpers/floor: tests/bench/floor.c $(OUTPUT)/floor.skel.h $(OUTPUT)/fdio.o \
+		| $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $< $(OUTPUT)/fdio.o $(LDLIBS) -o $@
 
 $(OUTPUT)/helpers/verifier_stats: tests/bench/verifier_stats.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers

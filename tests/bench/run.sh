@@ -7,11 +7,20 @@
 # (in turns, which goes first), so slow phases of a shared machine hit
 # both; figures are medians over rounds. Tracer CPU counts only the traced
 # load (user+sys after the tracer said it was ready, until the load ended),
-# per event it wrote. Then one more traced run each of -j, the no-match
-# filter and tcpstates under perf, for the shares of CPU that went to BPF
-# programs, syscall tracing and the tracer's process (cpushare.sh).
+# per event it wrote. The floor tracer (tests/bench/floor.c) runs beside
+# them: a program on the same hook that does nothing, then one that hands
+# user space a record per event and nothing more, so the table shows what
+# any tracer of every event must cost here and what socktrace adds to it.
+# Then one more traced run each of -j, the floor, the no-match filter and
+# tcpstates under perf, for the shares of CPU that went to BPF programs,
+# syscall tracing and the tracer's process (cpushare.sh).
 #
-#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, STARTS from the environment)
+#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, LISTENERS, STARTS from the environment)
+#
+# LISTENERS (loadgen -d, default 1): how many server ports the connections
+# are spread over. With one, part of the load is connect() searching for a
+# port among the client's own TIME_WAITs; more make the untraced load
+# faster, so tracing is a larger part of it.
 set -euo pipefail
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
@@ -19,9 +28,11 @@ ROUNDS=${ROUNDS:-5}
 CONNS=${CONNS:-30000}
 THREADS=${THREADS:-2}
 PAYLOAD=${PAYLOAD:-1}
+LISTENERS=${LISTENERS:-1}
 ST=$build/socktrace
 LOADGEN=$build/helpers/loadgen
 STARTUP=$build/helpers/startup
+FLOOR=$build/helpers/floor
 CPUSHARE=$(dirname "$0")/cpushare.sh
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,13 +43,17 @@ idle=$!
 trap 'kill $idle 2>/dev/null; rm -rf "$tmp"' EXIT
 hz=$(getconf CLK_TCK)
 
-# name|command|how its events are counted (socktrace: its -v counters; lines: output lines - header)
+# name|command|how its events are counted (socktrace: its -v counters, which
+# the floor tracer prints the same way; lines: output lines - header)
 variants=(
 	"socktrace text >/dev/null|$ST -v|socktrace|/dev/null"
 	"socktrace text > file|$ST -v|socktrace|$tmp/out.txt"
 	"socktrace -j > file|$ST -v -j -o $tmp/out.json|socktrace|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|socktrace|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|socktrace|/dev/null"
+	"floor: no-op program|$FLOOR noop|socktrace|/dev/null"
+	"floor: records, dropped|$FLOOR ring|socktrace|/dev/null"
+	"floor: records > file|$FLOOR ring -o $tmp/floor.bin|socktrace|/dev/null"
 )
 for tool in tcpstates tcplife; do
 	# Background jobs of a script start with SIGINT ignored; give it back
@@ -57,9 +72,9 @@ median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "na
 spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s", v[1], v[NR] }'; }
 
 declare -A ratios cpus evrates losts rss
-"$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" >/dev/null # warm up
-echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload" >&2
-load() { "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD"; }
+"$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" -d "$LISTENERS" >/dev/null # warm up
+echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s)" >&2
+load() { "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD" -d "$LISTENERS"; }
 for round in $(seq "$ROUNDS"); do
 	for v in "${variants[@]}"; do
 		IFS='|' read -r name cmd kind out <<<"$v"
@@ -106,8 +121,9 @@ startup=$("$STARTUP" "$STARTS" "${starts[@]}")
 # Where the cost goes: shares of one traced run's busy CPU samples
 # (tests/bench/cpushare.sh), steadier than the ratios on a noisy machine.
 shares=$(
-	export CONNS
+	export CONNS LISTENERS
 	"$CPUSHARE" "$build" "socktrace -j > file" "tracing (" "$ST" -j -o "$tmp/share.json"
+	"$CPUSHARE" "$build" "floor: records > file" "tracing (" "$FLOOR" ring -o "$tmp/share.bin"
 	"$CPUSHARE" "$build" "socktrace no-match filter" "tracing (" "$ST" -p "$idle"
 	! command -v tcpstates >/dev/null ||
 		"$CPUSHARE" "$build" "tcpstates >/dev/null" "" env --default-signal=INT tcpstates
@@ -133,4 +149,4 @@ cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
 bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
 startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
