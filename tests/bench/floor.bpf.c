@@ -55,4 +55,27 @@ int BPF_PROG(floor_state, const struct sock *sk, const int old, const int new)
 	return 0;
 }
 
+/* Do-nothing programs on the syscall tracepoints socktrace's connect and
+ * accept hooks fall back to on a kernel without fentry and kprobes (user
+ * space loads them only for "floor ring+syscalls"): while any syscalls:*
+ * tracepoint has a program, every syscall of every process takes the
+ * kernel's syscall tracing path. */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int floor_connect(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int floor_accept(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int floor_accept4(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

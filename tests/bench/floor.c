@@ -4,6 +4,12 @@
  *   floor ring [-o FILE]       one record per change through the ring buffer,
  *                              drained every 50 ms like socktrace; with -o,
  *                              the raw records written to FILE (buffered)
+ *   floor ring+syscalls [-o FILE]
+ *                              the same, plus do-nothing programs on the
+ *                              syscalls:* tracepoints socktrace's connect and
+ *                              accept hooks fall back to without fentry and
+ *                              kprobes (needs tracefs mounted, as socktrace
+ *                              leaves it)
  *
  * Prints "tracing (floor MODE)" on stderr once attached and, on SIGINT or
  * SIGTERM, "emitted N, lost M" the way socktrace -v does, so make bench
@@ -101,15 +107,17 @@ int main(int argc, char **argv)
 {
 	static struct out o = { .fd = -1 };
 	struct floor_bpf *skel = NULL;
-	bool record;
+	bool record, syscalls;
 	int err = 1;
 
-	if (argc < 2 || (strcmp(argv[1], "noop") && strcmp(argv[1], "ring")) ||
-	    (argc != 2 && !(argc == 4 && !strcmp(argv[1], "ring") && !strcmp(argv[2], "-o")))) {
-		fprintf(stderr, "usage: floor noop | floor ring [-o FILE]\n");
+	if (argc < 2 || (strcmp(argv[1], "noop") && strcmp(argv[1], "ring") &&
+			 strcmp(argv[1], "ring+syscalls")) ||
+	    (argc != 2 && !(argc == 4 && strcmp(argv[1], "noop") && !strcmp(argv[2], "-o")))) {
+		fprintf(stderr, "usage: floor noop | floor ring [-o FILE] | floor ring+syscalls [-o FILE]\n");
 		return 2;
 	}
-	record = !strcmp(argv[1], "ring");
+	record = strcmp(argv[1], "noop") != 0;
+	syscalls = !strcmp(argv[1], "ring+syscalls");
 	if (argc == 4) {
 		o.fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (o.fd < 0) {
@@ -125,6 +133,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->record = record;
+	bpf_program__set_autoload(skel->progs.floor_connect, syscalls);
+	bpf_program__set_autoload(skel->progs.floor_accept, syscalls);
+	bpf_program__set_autoload(skel->progs.floor_accept4, syscalls);
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: loading or attaching failed: %s\n", strerror(errno));
 		goto cleanup;
