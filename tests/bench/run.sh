@@ -15,7 +15,8 @@
 # tcpstates under perf, for the shares of CPU that went to BPF programs,
 # syscall tracing and the tracer's process (cpushare.sh).
 #
-#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, LISTENERS, STARTS from the environment)
+#   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, LISTENERS, STARTS,
+#                                     SHARE_CONNS from the environment)
 #
 # LISTENERS (loadgen -d, default 1): how many server ports the connections
 # are spread over. With one, part of the load is connect() searching for a
@@ -37,6 +38,7 @@ CPUSHARE=$(dirname "$0")/cpushare.sh
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 STARTS=${STARTS:-15}
+SHARE_CONNS=${SHARE_CONNS:-20000}
 tmp=$(mktemp -d)
 sleep 600 & # owns no sockets: the pid a no-match filter names
 idle=$!
@@ -120,8 +122,10 @@ startup=$("$STARTUP" "$STARTS" "${starts[@]}")
 
 # Where the cost goes: shares of one traced run's busy CPU samples
 # (tests/bench/cpushare.sh), steadier than the ratios on a noisy machine.
+# SHARE_CONNS connections each, whatever the rounds' CONNS: 5,000 gave
+# under 2,000 samples, and shares that moved by a point between runs.
 shares=$(
-	export CONNS LISTENERS
+	export CONNS=$SHARE_CONNS LISTENERS
 	"$CPUSHARE" "$build" "socktrace -j > file" "tracing (" "$ST" -j -o "$tmp/share.json"
 	"$CPUSHARE" "$build" "floor: records > file" "tracing (" "$FLOOR" ring -o "$tmp/share.bin"
 	"$CPUSHARE" "$build" "socktrace no-match filter" "tracing (" "$ST" -p "$idle"
