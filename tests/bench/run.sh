@@ -66,7 +66,17 @@ done
 
 rate_of() { sed -nE 's/.*rate=([0-9]+).*/\1/p' <<<"$1"; }
 secs_of() { sed -nE 's/.*seconds=([0-9.]+).*/\1/p' <<<"$1"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time of a process in ns: the sum over its threads of the scheduler's
+# run time (/proc/PID/task/*/schedstat), not the 10 ms ticks of
+# /proc/PID/stat, which a short round of the floor tracer stays under; the
+# ticks where schedstat is missing (a kernel without CONFIG_SCHED_INFO).
+cpu_ns() {
+	if [ -r "/proc/$1/schedstat" ]; then
+		cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+	else
+		awk -v hz="$hz" '{ printf "%.0f", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat"
+	fi
+}
 
 
 median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -90,10 +100,10 @@ for round in $(seq "$ROUNDS"); do
 		pid=$!
 		[ "$kind" = socktrace ] && mark="tracing (" || mark=
 		wait_ready "$pid" "$err" "$mark"
-		c0=$(cpu_ticks "$pid")
+		c0=$(cpu_ns "$pid")
 		traced=$(load)
 		sleep 0.1 # the tracer drains what the load left in its ring buffer
-		c1=$(cpu_ticks "$pid")
+		c1=$(cpu_ns "$pid")
 		hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 		kill -INT "$pid"
 		wait "$pid" || true
@@ -106,7 +116,7 @@ for round in $(seq "$ROUNDS"); do
 			lost=0
 		fi
 		ratios[$name]+="$(awk -v t="$(rate_of "$traced")" -v b="$(rate_of "$base")" 'BEGIN { printf "%.3f", t / b }') "
-		cpus[$name]+="$(awk -v c=$((c1 - c0)) -v hz="$hz" -v e="$events" 'BEGIN { printf "%.3f", e ? c / hz * 1e6 / e : 0 }') "
+		cpus[$name]+="$(awk -v c=$((c1 - c0)) -v e="$events" 'BEGIN { printf "%.3f", e ? c / 1e3 / e : 0 }') "
 		evrates[$name]+="$(awk -v e="$events" -v s="$(secs_of "$traced")" 'BEGIN { printf "%.0f", e / s }') "
 		losts[$name]+="$lost "
 		rss[$name]+="$hwm "
@@ -136,7 +146,7 @@ shares=$(
 printf '\n%-28s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
-	printf '%-28s %8s %13s %10s %10s %8s %7.1fMi\n' "$name" \
+	printf '%-28s %8.3f %13s %10.3f %10.0f %8s %7.1fMi\n' "$name" \
 		"$(tr ' ' '\n' <<<"${ratios[$name]}" | median)" \
 		"($(tr ' ' '\n' <<<"${ratios[$name]}" | spread))" \
 		"$(tr ' ' '\n' <<<"${cpus[$name]}" | median)" \
