@@ -117,14 +117,20 @@ $(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
 # makes clang emit BTF); the skeleton embeds the object, so it is linked
 # through bpftool first, which keeps BTF and drops DWARF: 850 KiB -> 170 KiB
 # in the binary, less for libbpf to read at every start.
-$(OUTPUT)/socktrace.bpf.o: bpf/socktrace.bpf.c $(VMLINUX) | $(OUTPUT)
+# The same rules build the bench's floor tracer (tests/bench/floor.bpf.c).
+vpath %.bpf.c bpf tests/bench
+
+$(OUTPUT)/%.bpf.o: %.bpf.c $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MT $@ -c $< -o $(@:.bpf.o=.dbg.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dbg.bpf.o)
 
-$(OUTPUT)/socktrace.skel.h: $(OUTPUT)/socktrace.bpf.o
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name socktrace_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Kept after the skeleton is made (the dependency files name them).
+.SECONDARY: $(OUTPUT)/socktrace.bpf.o $(OUTPUT)/floor.bpf.o
 
 # Modules that include the skeleton must wait for it.
 $(APP_OBJS): $(OUTPUT)/socktrace.skel.h
@@ -167,16 +173,7 @@ $(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
 BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUTPUT)/helpers/startup \
 	$(OUTPUT)/helpers/floor
 
-# The least tracer (tests/bench/floor.bpf.c): built like socktrace's object.
-$(OUTPUT)/floor.bpf.o: tests/bench/floor.bpf.c $(VMLINUX) | $(OUTPUT)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MT $@ -c $< -o $(@:.bpf.o=.dbg.bpf.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dbg.bpf.o)
-
-$(OUTPUT)/floor.skel.h: $(OUTPUT)/floor.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
-
+# The least tracer, for make bench (tests/bench/floor.c).
 $(OUTPUT)/helpers/floor: tests/bench/floor.c $(OUTPUT)/floor.skel.h $(OUTPUT)/fdio.o \
 		| $(OUTPUT)/helpers
 	$(call msg,CC,$@)
