@@ -6,8 +6,8 @@
 # Each round runs every variant as an adjacent pair, untraced and traced
 # (in turns, which goes first), so slow phases of a shared machine hit
 # both; figures are medians over rounds. Tracer CPU counts only the traced
-# load (user+sys after the tracer said it was ready, until the load ended),
-# per event it wrote. The floor tracer (tests/bench/floor.c) runs beside
+# load (its threads' run time from when the tracer said it was ready until
+# the load ended), per event it wrote. The floor tracer (tests/bench/floor.c) runs beside
 # them: a program on the same hook that does nothing, then one that hands
 # user space a record per event and nothing more, so the table shows what
 # any tracer of every event must cost here and what socktrace adds to it.
@@ -45,17 +45,17 @@ idle=$!
 trap 'kill $idle 2>/dev/null; rm -rf "$tmp"' EXIT
 hz=$(getconf CLK_TCK)
 
-# name|command|how its events are counted (socktrace: its -v counters, which
-# the floor tracer prints the same way; lines: output lines - header)
+# name|command|how its events are counted (counters: socktrace's -v counters,
+# which the floor tracer prints the same way; lines: output lines - header)
 variants=(
-	"socktrace text >/dev/null|$ST -v|socktrace|/dev/null"
-	"socktrace text > file|$ST -v|socktrace|$tmp/out.txt"
-	"socktrace -j > file|$ST -v -j -o $tmp/out.json|socktrace|/dev/null"
-	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|socktrace|/dev/null"
-	"socktrace no-match filter|$ST -v -p $idle|socktrace|/dev/null"
-	"floor: no-op program|$FLOOR noop|socktrace|/dev/null"
-	"floor: records, dropped|$FLOOR ring|socktrace|/dev/null"
-	"floor: records > file|$FLOOR ring -o $tmp/floor.bin|socktrace|/dev/null"
+	"socktrace text >/dev/null|$ST -v|counters|/dev/null"
+	"socktrace text > file|$ST -v|counters|$tmp/out.txt"
+	"socktrace -j > file|$ST -v -j -o $tmp/out.json|counters|/dev/null"
+	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
+	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
+	"floor: no-op program|$FLOOR noop|counters|/dev/null"
+	"floor: records, dropped|$FLOOR ring|counters|/dev/null"
+	"floor: records > file|$FLOOR ring -o $tmp/floor.bin|counters|/dev/null"
 )
 for tool in tcpstates tcplife; do
 	# Background jobs of a script start with SIGINT ignored; give it back
@@ -98,7 +98,7 @@ for round in $(seq "$ROUNDS"); do
 		# shellcheck disable=SC2086
 		$cmd >"$out" 2>"$err" &
 		pid=$!
-		[ "$kind" = socktrace ] && mark="tracing (" || mark=
+		[ "$kind" = counters ] && mark="tracing (" || mark=
 		wait_ready "$pid" "$err" "$mark"
 		c0=$(cpu_ns "$pid")
 		traced=$(load)
@@ -108,7 +108,7 @@ for round in $(seq "$ROUNDS"); do
 		kill -INT "$pid"
 		wait "$pid" || true
 		if [ $((round % 2)) = 0 ]; then base=$(load); fi
-		if [ "$kind" = socktrace ]; then
+		if [ "$kind" = counters ]; then
 			events=$(sed -nE 's/.*emitted ([0-9]+).*/\1/p' "$err")
 			lost=$(sed -nE 's/.*lost ([0-9]+).*/\1/p' "$err")
 		else
