@@ -12,6 +12,28 @@ load helpers
 PER_CONN=14
 PER_LISTENER=3
 
+# A handshake can also leave a child that dies in SYN_RECV: when the final
+# ACK and the first data segment are processed on two CPUs at once, both
+# make a child, and the one that loses the connection's hash slot is closed
+# at once (inet_ehash_nolisten(): SYN_RECV -> CLOSE). Each such child adds
+# three true records: LISTEN -> SYN_RECV, SYN_RECV -> CLOSE and its close
+# record. Seen once so far: in CI's sanitizer run of the full-rate test.
+dead_children_json() {
+	jq -s '[.[] | select(.event == "state" and .old_state == "SYN_RECV" and .new_state == "CLOSE")] | length' "$JSON"
+}
+dead_children_text() { grep -c ' SYN_RECV -> CLOSE' "$TRACE" || true; }
+
+# total_adds_up TOTAL N DEAD: TOTAL records (emitted + lost) are exactly N
+# connections, the listener and DEAD children seen dying in SYN_RECV, plus
+# at most two more such children whose SYN_RECV -> CLOSE record was among
+# those lost while the ring was full (so none is missing from the total
+# unless it is a whole child's three).
+total_adds_up() {
+	local extra=$(($1 - $2 * PER_CONN - PER_LISTENER - 3 * $3))
+	echo "records beyond N connections, the listener and $3 dead children: $extra"
+	[ "$extra" -ge 0 ] && [ "$extra" -le 6 ] && [ $((extra % 3)) -eq 0 ]
+}
+
 setup() {
 	PORT=$(free_port)
 	JSON=$BATS_TEST_TMPDIR/trace.json
@@ -52,7 +74,7 @@ stopped_load() {
 	[ "$lost" -gt 0 ]
 	[ "$written" -eq "$emitted" ]
 	[ "$lost_json" -eq "$lost" ]
-	[ $((emitted + lost)) -eq $((n * PER_CONN + PER_LISTENER)) ]
+	total_adds_up $((emitted + lost)) "$n" "$(dead_children_json)"
 	grep -q "^socktrace: $lost events lost (ring buffer full)$" "$TRACE_ERR"
 	jq -e -s 'all(.[] | select(.event == "lost"); (.time | type) == "string" and .ts_ns > 0)' "$JSON"
 }
@@ -70,7 +92,7 @@ stopped_load() {
 	[ "$lost" -gt 0 ]
 	[ "$lost_text" -eq "$lost" ]
 	[ "$written" -eq "$emitted" ]
-	[ $((emitted + lost)) -eq $((n * PER_CONN + PER_LISTENER)) ]
+	total_adds_up $((emitted + lost)) "$n" "$(dead_children_text)"
 }
 
 @test "at the generator's full rate nothing is lost" {
@@ -81,7 +103,8 @@ stopped_load() {
 	echo "emitted $(counter 1), lost $(counter 3); by kind:"
 	jq -r '.event + " " + (.old_state // "") + ">" + (.new_state // "")' "$JSON" | sort | uniq -c
 	[ "$(counter 3)" -eq 0 ]
-	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER)) ]
+	# Nothing lost, so every dead child is in the trace: no slack.
+	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
 	! grep -q '"event":"lost"' "$JSON"
 }
 
