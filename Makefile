@@ -174,10 +174,10 @@ BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUT
 	$(OUTPUT)/helpers/floor
 
 # The least tracer, for make bench (tests/bench/floor.c).
-$(OUTPUT)/helpers/floor: tests/bench/floor.c $(OUTPUT)/floor.skel.h $(OUTPUT)/fdio.o \
+$(OUTPUT)/helpers/floor: tests/bench/floor.c $(OUTPUT)/floor.skel.h $(CORE_OBJS) \
 		| $(OUTPUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $< $(OUTPUT)/fdio.o $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 $(OUTPUT)/helpers/verifier_stats: tests/bench/verifier_stats.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers

@@ -26,8 +26,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "fdio.h"
 #include "floor.skel.h"
+#include "outbuf.h"
 
 #define POLL_MS 50
 #define OUT_BUF (64 * 1024)
@@ -40,30 +40,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-struct out {
-	int fd; /* -1: records are dropped */
-	size_t len;
-	char buf[OUT_BUF];
-};
-
-static int flush_out(struct out *o)
-{
-	int err = o->fd >= 0 && o->len ? fd_write_all(o->fd, o->buf, o->len) : 0;
-
-	o->len = 0;
-	return err;
-}
-
+/* ctx: the output buffer, or NULL when records are dropped. */
 static int on_record(void *ctx, void *data, size_t size)
 {
-	struct out *o = ctx;
-
-	if (o->fd < 0)
-		return 0;
-	if (o->len + size > sizeof(o->buf) && flush_out(o))
-		return -EIO;
-	memcpy(o->buf + o->len, data, size);
-	o->len += size;
+	if (ctx)
+		outbuf_write(ctx, data, size);
 	return 0;
 }
 
@@ -83,29 +64,32 @@ static unsigned long long count_of(struct floor_bpf *skel, __u32 which)
 	return sum;
 }
 
-static int run(struct floor_bpf *skel, struct out *o)
+/* Drains the ring like socktrace: a poll with POLL_MS timeout (no wakeups
+ * come), then whatever is left, then one flush. */
+static int run(struct floor_bpf *skel, struct outbuf *out)
 {
-	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, o, NULL);
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, out, NULL);
 	int err = rb ? 0 : -errno;
 
 	while (!err && !stop) {
 		err = ring_buffer__poll(rb, POLL_MS);
-		if (err >= 0)
+		if (err == 0)
 			err = ring_buffer__consume(rb);
-		if (err == -EINTR || err > 0)
+		if (err > 0 || err == -EINTR)
 			err = 0;
-		if (!err)
-			err = flush_out(o);
+		if (!err && out)
+			err = outbuf_flush(out);
 	}
-	if (!err && ring_buffer__consume(rb) >= 0)
-		err = flush_out(o);
+	if (!err)
+		err = ring_buffer__consume(rb) < 0 ? -EIO : out ? outbuf_finish(out) : 0;
 	ring_buffer__free(rb);
 	return err;
 }
 
 int main(int argc, char **argv)
 {
-	static struct out o = { .fd = -1 };
+	struct outbuf *out = NULL;
 	struct floor_bpf *skel = NULL;
 	bool record, syscalls;
 	int err = 1;
@@ -119,9 +103,13 @@ int main(int argc, char **argv)
 	record = strcmp(argv[1], "noop") != 0;
 	syscalls = !strcmp(argv[1], "ring+syscalls");
 	if (argc == 4) {
-		o.fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (o.fd < 0) {
+		int fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		out = fd < 0 ? NULL : outbuf__new(fd, OUT_BUF, OUTBUF_OWNS_FD);
+		if (!out) {
 			fprintf(stderr, "floor: %s: %s\n", argv[3], strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return 1;
 		}
 	}
@@ -141,7 +129,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	fprintf(stderr, "floor: tracing (floor %s); Ctrl-C to stop\n", argv[1]);
-	if (run(skel, &o)) {
+	if (run(skel, out)) {
 		fprintf(stderr, "floor: reading or writing records failed\n");
 		goto cleanup;
 	}
@@ -149,7 +137,6 @@ int main(int argc, char **argv)
 	err = 0;
 cleanup:
 	floor_bpf__destroy(skel);
-	if (o.fd >= 0)
-		close(o.fd);
+	outbuf__free(out);
 	return err;
 }
