@@ -35,14 +35,16 @@
 
 #define MAX_LISTENERS 16
 
+struct run;
+
 struct listener {
 	int fd;
-	size_t payload;
+	struct sockaddr_in addr;
+	const struct run *run;
 };
 
 struct run {
 	struct listener listeners[MAX_LISTENERS];
-	struct sockaddr_in addr[MAX_LISTENERS];
 	long nlisteners;
 	size_t payload;
 	atomic_long remaining; /* connections still to start; also picks the listener */
@@ -85,7 +87,7 @@ static void *serve(void *arg)
 			return NULL; /* listener shut down */
 		}
 		set_timeouts(fd);
-		if (read_full(fd, buf, l->payload) == 0 && write(fd, buf, l->payload) > 0)
+		if (read_full(fd, buf, l->run->payload) == 0 && write(fd, buf, l->run->payload) > 0)
 			while (read(fd, buf, sizeof(buf)) > 0) /* until the client closes */
 				;
 		close(fd);
@@ -100,7 +102,7 @@ static void *client(void *arg)
 
 	memset(buf, 'x', r->payload);
 	while ((left = atomic_fetch_sub(&r->remaining, 1)) > 0) {
-		const struct sockaddr_in *to = &r->addr[left % r->nlisteners];
+		const struct sockaddr_in *to = &r->listeners[left % r->nlisteners].addr;
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		set_timeouts(fd);
@@ -125,14 +127,15 @@ static double now_s(void)
 /* Listener i on 127.0.0.1:PORT+i (or an ephemeral port when PORT is 0). */
 static int open_listener(struct run *r, long i, long port)
 {
-	struct sockaddr_in *a = &r->addr[i];
+	struct listener *l = &r->listeners[i];
+	struct sockaddr_in *a = &l->addr;
 	socklen_t len = sizeof(*a);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	*l = (struct listener){ .fd = fd, .run = r };
 	a->sin_family = AF_INET;
 	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a->sin_port = htons((uint16_t)(port ? port + i : 0));
-	r->listeners[i] = (struct listener){ .fd = fd, .payload = r->payload };
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
