@@ -556,30 +556,38 @@ static __always_inline void record_handshake(const struct sock *sk, struct sock_
 	}
 }
 
-/* Under an owner filter (-p, -c), whether a socket first seen at this
- * transition is worth remembering. A connect(), close() or shutdown() runs in
- * the owner's context, which decides now; a socket that fails is never
+/* Under an owner filter (-p, -c), the verdict on a socket first seen at
+ * this transition: OWNER_UNWANTED if it is not worth remembering. A
+ * connect(), close() or shutdown() runs in the owner's context, which
+ * decides now (OWNER_WANTED or OWNER_UNWANTED); a socket that fails is never
  * looked at again (no entry, no timestamps: what makes a filter that
  * matches nothing cheap). A child (SYN_RECV) waits for its accept(), and a
- * listener is kept for its children. Any other first sight has no known
- * owner, so nothing of it could pass. */
-static __always_inline bool may_pass_owner_filter(int old, int new)
+ * listener is kept for its children (OWNER_UNKNOWN). Any other first sight
+ * has no known owner, so nothing of it could pass. */
+static __always_inline __u8 first_sight_verdict(int old, int new)
 {
 	if (new == TCP_SYN_RECV || new == TCP_LISTEN)
-		return true;
-	return runs_in_owner_context(old, new) && current_passes();
+		return OWNER_UNKNOWN;
+	return runs_in_owner_context(old, new) && current_passes() ? OWNER_WANTED
+								    : OWNER_UNWANTED;
 }
 
 /* Whether an owner filter drops this transition before any bookkeeping:
- * a socket with no record that may_pass_owner_filter() rules out, or one
+ * a socket with no record that first_sight_verdict() rules out, or one
  * whose final owner fails (it cannot change). The CLOSE of a recorded
- * socket still goes through, which forgets it. */
-static __always_inline bool owner_filter_drops(struct sock_info *si, int old, int new)
+ * socket still goes through, which forgets it. *verdict: the current
+ * process's verdict when this had to find it (a new socket in its owner's
+ * context), so that it is not looked up again; otherwise OWNER_UNKNOWN. */
+static __always_inline bool owner_filter_drops(struct sock_info *si, int old, int new,
+					       __u8 *verdict)
 {
+	*verdict = OWNER_UNKNOWN;
 	if (!owner_filtered())
 		return false;
-	if (!si)
-		return !may_pass_owner_filter(old, new);
+	if (!si) {
+		*verdict = first_sight_verdict(old, new);
+		return *verdict == OWNER_UNWANTED;
+	}
 	return si->owner_final && !owner_wanted(si) && new != TCP_CLOSE;
 }
 
@@ -623,6 +631,7 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 	struct sock_info *si;
 	bool time_known;
 	__u64 in_state;
+	__u8 verdict;
 
 	/* tcp_close() after shutdown(SHUT_WR) sets FIN_WAIT1 again: no change. */
 	if (old == new)
@@ -633,7 +642,7 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		finish_pending_close(sk, si, key);
 		si = NULL;
 	}
-	if (owner_filter_drops(si, old, new)) {
+	if (owner_filter_drops(si, old, new, &verdict)) {
 		count(ST_CNT_FILTERED);
 		return;
 	}
@@ -645,8 +654,10 @@ static __always_inline void handle_state(const struct sock *sk, int old, int new
 		if (new == TCP_SYN_RECV)
 			inherit_listener(sk, si);
 	}
-	if (!si->owner_known && runs_in_owner_context(old, new))
+	if (!si->owner_known && runs_in_owner_context(old, new)) {
 		set_owner_current(si);
+		si->owner_verdict = verdict; /* OWNER_UNKNOWN unless just checked */
+	}
 
 	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
 		si->active_open = 1;
