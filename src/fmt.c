@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+const char w_digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				 "8081828384858687888990919293949596979899";
+
 static const char *const state_names[] = {
 	[1] = "ESTABLISHED", [2] = "SYN_SENT",   [3] = "SYN_RECV",  [4] = "FIN_WAIT1",
 	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT",  [7] = "CLOSE",     [8] = "CLOSE_WAIT",
@@ -307,9 +311,21 @@ void w_addr(struct wbuf *w, unsigned family, const uint8_t addr[16])
 		return;
 	}
 	for (int i = 0; i < 4; i++) {
+		unsigned b = addr[i];
+
 		if (i)
 			w_char(w, '.');
-		w_u64(w, addr[i]);
+		if (b >= 100) {
+			w_char(w, (char)('0' + b / 100));
+			b %= 100;
+			w_pair(w->p, b);
+			w->p += 2;
+		} else if (b >= 10) {
+			w_pair(w->p, b);
+			w->p += 2;
+		} else {
+			w_char(w, (char)('0' + b));
+		}
 	}
 }
 

@@ -33,22 +33,25 @@ static void json_head(struct wbuf *w, struct rfc3339_cache *clock, uint64_t ts_n
 	w_char(w, '"');
 }
 
-/* ,"key":value or ,"key":null; key_lit is ",\"key\":". */
-static void json_u64_or_null(struct wbuf *w, const char *key_lit, bool known, uint64_t v)
+/* ,"key":value or ,"key":null; key_lit is ",\"key\":", key_len its length. */
+static void json_u64_or_null(struct wbuf *w, const char *key_lit, size_t key_len, bool known,
+			     uint64_t v)
 {
-	w_str(w, key_lit);
+	w_mem(w, key_lit, key_len);
 	if (known)
 		w_u64(w, v);
 	else
 		W_LIT(w, "null");
 }
+#define JSON_U64_OR_NULL(w, key_lit, known, v) \
+	json_u64_or_null((w), (key_lit), sizeof(key_lit) - 1, (known), (v))
 
 static void json_close_fields(struct wbuf *w, const struct st_record *r)
 {
 	const char *by = closed_by_name(r->closed_by);
 
-	json_u64_or_null(w, ",\"duration_ns\":", r->time_known, r->in_state_ns);
-	json_u64_or_null(w, ",\"handshake_ns\":", r->has_handshake, r->handshake_ns);
+	JSON_U64_OR_NULL(w, ",\"duration_ns\":", r->time_known, r->in_state_ns);
+	JSON_U64_OR_NULL(w, ",\"handshake_ns\":", r->has_handshake, r->handshake_ns);
 	W_LIT(w, ",\"bytes_sent\":");
 	w_u64(w, r->bytes_sent);
 	W_LIT(w, ",\"bytes_received\":");
@@ -78,7 +81,7 @@ static void json_event(struct sink *s, const struct st_record *r)
 	json_head(&w, &js->clock, r->ts_ns, r->unix_ns, event_names[r->type]);
 	W_LIT(&w, ",\"sock\":");
 	w_u64(&w, r->sock_id);
-	json_u64_or_null(&w, ",\"pid\":", r->owner_known, r->pid);
+	JSON_U64_OR_NULL(&w, ",\"pid\":", r->owner_known, r->pid);
 	W_LIT(&w, ",\"comm\":");
 	if (r->owner_known)
 		w.p += fmt_json_string(w.p, FMT_JSON_STRING_MAX(ST_COMM_LEN), r->comm, r->comm_len);
@@ -100,7 +103,7 @@ static void json_event(struct sink *s, const struct st_record *r)
 		W_LIT(&w, "\",\"new_state\":\"");
 		w_str(&w, tcp_state_name(r->new_state));
 		w_char(&w, '"');
-		json_u64_or_null(&w, ",\"in_state_ns\":", r->time_known, r->in_state_ns);
+		JSON_U64_OR_NULL(&w, ",\"in_state_ns\":", r->time_known, r->in_state_ns);
 	} else if (r->type == ST_EV_CLOSE) {
 		json_close_fields(&w, r);
 	}

@@ -30,27 +30,49 @@ static inline void w_str(struct wbuf *w, const char *s)
 	w_mem(w, s, strlen(s));
 }
 
+/* "00" "01" ... "99" (and a NUL): decimal formatting takes two digits per
+ * division. */
+extern const char w_digit_pairs[201];
+
+static inline void w_pair(char *p, unsigned v)
+{
+	memcpy(p, w_digit_pairs + 2 * v, 2);
+}
+
 /* Decimal, at most 20 digits. */
 static inline void w_u64(struct wbuf *w, uint64_t v)
 {
 	char tmp[20];
-	int n = 0;
+	char *t = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*w->p++ = tmp[--n];
+	while (v >= 100) {
+		t -= 2;
+		w_pair(t, (unsigned)(v % 100));
+		v /= 100;
+	}
+	if (v >= 10) {
+		t -= 2;
+		w_pair(t, (unsigned)v);
+	} else {
+		*--t = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - t);
+	memcpy(w->p, t, n);
+	w->p += n;
 }
 
 /* Decimal, zero-padded to width digits (width <= 20). */
 static inline void w_u64_zpad(struct wbuf *w, uint64_t v, int width)
 {
-	for (int i = width - 1; i >= 0; i--) {
-		w->p[i] = (char)('0' + v % 10);
-		v /= 10;
+	int i = width;
+
+	for (; i >= 2; i -= 2) {
+		w_pair(w->p + i - 2, (unsigned)(v % 100));
+		v /= 100;
 	}
+	if (i)
+		w->p[0] = (char)('0' + v % 10);
 	w->p += width;
 }
 

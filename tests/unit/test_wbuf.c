@@ -1,5 +1,7 @@
 /* Hand-rolled hot-path formatters agree with the reference ones. */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "fmt.h"
@@ -25,6 +27,35 @@ int main(void)
 	CHECK_STR(done(&w), "18446744073709551615", "largest u64");
 	w.p = buf, w_u64_zpad(&w, 42, 6);
 	CHECK_STR(done(&w), "000042", "zero padding");
+
+	/* Two digits per division: every length, both sides of each power of
+	 * ten, an odd and an even count of digits. */
+	{
+		int bad = 0, bad_pad = 0;
+		uint64_t p10 = 1;
+
+		for (int d = 0; d < 20; d++, p10 *= 10) {
+			const uint64_t vs[] = { p10 - 1, p10, p10 + 1, p10 * 3 + 7, p10 * 9 + p10 / 2 };
+
+			for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+				w.p = buf, w_u64(&w, vs[i]);
+				snprintf(ref, sizeof(ref), "%llu", (unsigned long long)vs[i]);
+				bad += strcmp(done(&w), ref) != 0;
+				for (int width = 1; width <= 20; width++) {
+					uint64_t mod = 1;
+
+					for (int k = 0; k < width; k++)
+						mod *= 10;
+					w.p = buf, w_u64_zpad(&w, vs[i], width);
+					snprintf(ref, sizeof(ref), "%0*llu", width,
+						 (unsigned long long)(width == 20 ? vs[i] : vs[i] % mod));
+					bad_pad += strcmp(done(&w), ref) != 0;
+				}
+			}
+		}
+		CHECK(bad == 0, "w_u64 matches printf around every power of ten");
+		CHECK(bad_pad == 0, "w_u64_zpad matches printf at every width");
+	}
 	w.p = buf, W_LIT(&w, "ab"), w_str(&w, "cd"), w_char(&w, 'e');
 	CHECK_STR(done(&w), "abcde", "literals, strings, chars");
 	w.p = buf, w_u64(&w, 7), w_pad_to(&w, buf, 4), w_char(&w, '|');
@@ -37,6 +68,20 @@ int main(void)
 		CHECK_STR(done(&w), "255.0.10.1", "ipv4 by hand");
 		w.p = buf, w_addr(&w, 6, v6);
 		CHECK_STR(done(&w), "::1", "ipv6");
+	}
+
+	{
+		int bad = 0;
+
+		for (unsigned b = 0; b < 256; b++) {
+			const uint8_t v4[16] = { (uint8_t)b, (uint8_t)(255 - b), (uint8_t)(b * 7),
+						 (uint8_t)(b / 3) };
+
+			w.p = buf, w_addr(&w, 4, v4);
+			fmt_addr(ref, sizeof(ref), 4, v4);
+			bad += strcmp(done(&w), ref) != 0;
+		}
+		CHECK(bad == 0, "ipv4 by hand matches inet_ntop for every octet value");
 	}
 
 	{
