@@ -39,26 +39,32 @@ static inline void w_pair(char *p, unsigned v)
 	memcpy(p, w_digit_pairs + 2 * v, 2);
 }
 
-/* Decimal, at most 20 digits. */
+/* How many decimal digits v has (1 to 20). */
+static inline size_t w_digits(uint64_t v)
+{
+	size_t n = 1;
+
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	return n;
+}
+
+/* Decimal, at most 20 digits; written from its last digit back, in place
+ * (a copy of a variable length would be a library call per number). */
 static inline void w_u64(struct wbuf *w, uint64_t v)
 {
-	char tmp[20];
-	char *t = tmp + sizeof(tmp);
-	size_t n;
+	size_t n = w_digits(v);
+	char *t = w->p + n;
 
 	while (v >= 100) {
 		t -= 2;
 		w_pair(t, (unsigned)(v % 100));
 		v /= 100;
 	}
-	if (v >= 10) {
-		t -= 2;
-		w_pair(t, (unsigned)v);
-	} else {
-		*--t = (char)('0' + v);
-	}
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(w->p, t, n);
+	if (v >= 10)
+		w_pair(t - 2, (unsigned)v);
+	else
+		t[-1] = (char)('0' + v);
 	w->p += n;
 }
 
