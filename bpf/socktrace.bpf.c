@@ -553,18 +553,24 @@ static __always_inline bool runs_in_owner_context(int old, int new)
 /* Where the state program reads the socket's TCP fields from. tp_btf hands
  * it the socket as a BTF pointer: plain loads, after bpf_skc_to_tcp_sock()
  * gives the verifier the tcp_sock type. The tracepoint hands it an address:
- * a probe read per field (about 20 ns each here; 16 per connection). */
+ * a probe read per field (about 20 ns each here; 16 per connection). direct
+ * is a constant at every inlined call, so each program keeps one branch. */
 #define SK_DIRECT true
 #define SK_PROBED false
 
+/* The socket as a tcp_sock to read with TCP_FIELD() (NULL: not one). */
+static __always_inline const struct tcp_sock *tcp_sock_of(const struct sock *sk, bool direct)
+{
+	return direct ? bpf_skc_to_tcp_sock((void *)sk) : (const struct tcp_sock *)sk;
+}
+
+#define TCP_FIELD(direct, tp, field) ((direct) ? (tp)->field : BPF_CORE_READ(tp, field))
+
 static __always_inline __u32 srtt_us_of(const struct sock *sk, bool direct)
 {
-	if (direct) {
-		const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	const struct tcp_sock *tp = tcp_sock_of(sk, direct);
 
-		return tp ? tp->srtt_us : 0;
-	}
-	return BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us);
+	return tp ? TCP_FIELD(direct, tp, srtt_us) : 0;
 }
 
 /* Client: SYN sent to ESTABLISHED. Server: the SYN-ACK round trip the
@@ -648,28 +654,17 @@ struct close_fields {
 static __always_inline void read_close_fields(const struct sock *sk, bool direct,
 					      struct close_fields *f)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	const struct tcp_sock *tp = tcp_sock_of(sk, direct);
 
-	if (direct) {
-		tp = bpf_skc_to_tcp_sock((void *)sk);
-		if (!tp)
-			return;
-		f->bytes_acked = tp->bytes_acked;
-		f->bytes_received = tp->bytes_received;
-		f->sk_flags = tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags;
-		f->snd_una = tp->snd_una;
-		f->write_seq = tp->write_seq;
-		f->total_retrans = tp->total_retrans;
-		f->sk_err = tp->inet_conn.icsk_inet.sk.sk_err;
+	if (!tp)
 		return;
-	}
-	f->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
-	f->bytes_received = BPF_CORE_READ(tp, bytes_received);
-	f->sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
-	f->snd_una = BPF_CORE_READ(tp, snd_una);
-	f->write_seq = BPF_CORE_READ(tp, write_seq);
-	f->total_retrans = BPF_CORE_READ(tp, total_retrans);
-	f->sk_err = BPF_CORE_READ(sk, sk_err);
+	f->bytes_acked = TCP_FIELD(direct, tp, bytes_acked);
+	f->bytes_received = TCP_FIELD(direct, tp, bytes_received);
+	f->sk_flags = TCP_FIELD(direct, tp, inet_conn.icsk_inet.sk.__sk_common.skc_flags);
+	f->snd_una = TCP_FIELD(direct, tp, snd_una);
+	f->write_seq = TCP_FIELD(direct, tp, write_seq);
+	f->total_retrans = TCP_FIELD(direct, tp, total_retrans);
+	f->sk_err = TCP_FIELD(direct, tp, inet_conn.icsk_inet.sk.sk_err);
 }
 
 /* Error, payload bytes and retransmits, read at CLOSE (tcp_disconnect()
