@@ -152,6 +152,12 @@ struct {
 
 __u64 next_sock_id = 0;
 
+/* Under an owner filter (-p, -c): set, and never cleared, once a child
+ * socket's provisional owner (its listener's) passed. Until then an
+ * accept() by a process that fails the filters changes nothing shown (see
+ * accept_matters()). */
+__u8 wanted_child_seen = 0;
+
 /* Wake the reader each time the data waiting grows past a multiple of
  * this; otherwise it drains the ring on its own timer (src/tracer.c, every
  * 50 ms). One wakeup per event is most of what a tracer costs the traced
@@ -279,6 +285,22 @@ static __always_inline bool current_passes(void)
 	if (filter_comm)
 		bpf_get_current_comm(comm, sizeof(comm));
 	return owner_passes(bpf_get_current_pid_tgid() >> 32, comm);
+}
+
+/* Whether an accept() by the current process can change what is shown.
+ * Without owner filters it always does: it names the socket's owner. Under
+ * them, an accepter that fails makes the child unwanted for good; that only
+ * differs from what the child shows anyway (its listener's owner until
+ * accept(), or nobody: unwanted) if that owner passed. So while no child's
+ * did, an accept() by a process that fails is not looked at: no fd table
+ * walk, no socket lookup. With a filter matching nothing, the accept
+ * program went from 850 to 160 ns a run, and all programs from 3.6 to 3.0 us
+ * a connection. The price: such a child's owner is never final, so its
+ * later transitions are not dropped before the bookkeeping (the state
+ * program's runs cost about 5 ns more on average). */
+static __always_inline bool accept_matters(void)
+{
+	return !owner_filtered() || wanted_child_seen || current_passes();
 }
 
 /* Whether its endpoint passes; decided before ring buffer space is taken. */
@@ -718,8 +740,11 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		si = sock_info_new(sk, key, now);
 		if (!si)
 			return;
-		if (new == TCP_SYN_RECV)
+		if (new == TCP_SYN_RECV) {
 			inherit_listener(sk, si);
+			if (owner_filtered() && owner_wanted(si))
+				wanted_child_seen = 1;
+		}
 	}
 	if (!si->owner_known && runs_in_owner_context(old, new)) {
 		set_owner_current(si);
@@ -886,6 +911,8 @@ int BPF_PROG(accept_fexit, struct sock *listener)
 {
 	__u64 ret = 0;
 
+	if (!accept_matters())
+		return 0;
 	bpf_get_func_ret(ctx, &ret);
 	handle_accept((const struct sock *)ret);
 	return 0;
@@ -894,7 +921,8 @@ int BPF_PROG(accept_fexit, struct sock *listener)
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 {
-	handle_accept(newsk);
+	if (accept_matters())
+		handle_accept(newsk);
 	return 0;
 }
 
@@ -924,9 +952,12 @@ static __always_inline const struct sock *sock_of_fd(long fd)
 
 static __always_inline void accept_exit(long ret)
 {
-	const struct sock *sk = sock_of_fd(ret);
+	const struct sock *sk;
 	__u16 family;
 
+	if (ret < 0 || !accept_matters())
+		return;
+	sk = sock_of_fd(ret);
 	if (!sk)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);

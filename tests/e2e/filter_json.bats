@@ -95,6 +95,33 @@ pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
 	jqs "any(.[]; .sock == $sock and .old_state == \"ESTABLISHED\" and .new_state == \"CLOSE_WAIT\")"
 }
 
+@test "-p MASTER: children its worker accepted are the master's until accept(), then gone" {
+	# The master must listen while traced, so that its listener is known
+	# as its own: it waits on a fifo until the tracer runs.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	(
+		read -r _ <"$BATS_TEST_TMPDIR/go"
+		exec python3 "$TRIGGER" serve 127.0.0.1 "$PA" --fork
+	) >"$BATS_TEST_TMPDIR/srv.out" 3>&- &
+	M_PID=$!
+	start_tracer -j -o "$JSON" -p "$M_PID"
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait_for grep -q '^worker ' "$BATS_TEST_TMPDIR/srv.out"
+	W_PID=$(sed -n 's/^worker //p' "$BATS_TEST_TMPDIR/srv.out")
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --count 2
+	sleep 0.2
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	[ "$(pids_in_trace)" = "[$M_PID]" ]
+	jqs "any(.[]; .old_state == \"CLOSE\" and .new_state == \"LISTEN\" and .lport == $PA)"
+	# Before accept() a child is shown as its listener's...
+	[ "$(jq -s '[.[] | select(.old_state == "SYN_RECV" and .new_state == "ESTABLISHED")] | length' "$JSON")" -eq 2 ]
+	# ... and the worker's accept() takes it out of the trace: no accept,
+	# none of its closing transitions, no close summary.
+	jqs 'all(.[]; .event != "accept" and .event != "close")'
+	jqs 'all(.[]; .event != "state" or (.new_state | IN("CLOSE_WAIT", "LAST_ACK", "CLOSE") | not))'
+}
+
 @test "-p with two pids shows both processes" {
 	start_servers
 	trace_with -p "$A_PID,$B_PID"
