@@ -288,7 +288,10 @@ static __always_inline bool current_passes(void)
 }
 
 /* Whether an accept() by the current process can change what is shown.
- * Without owner filters it always does: it names the socket's owner. Under
+ * *verdict: the current process's, when the filters were asked (kept in the
+ * child by handle_accept(), so they are not asked again), else
+ * OWNER_UNKNOWN. Without owner filters it always does: it names the
+ * socket's owner. Under
  * them, an accepter that fails makes the child unwanted for good; that only
  * differs from what the child shows anyway (its listener's owner until
  * accept(), or nobody: unwanted) if that owner passed. So while no child's
@@ -297,10 +300,14 @@ static __always_inline bool current_passes(void)
  * program went from 850 to 160 ns a run, and all programs from 3.6 to 3.0 us
  * a connection. The price: such a child's owner is never final, so its
  * later transitions are not dropped before the bookkeeping (the state
- * program's runs cost about 5 ns more on average). */
-static __always_inline bool accept_matters(void)
+ * program's runs cost about 7 ns more on average). */
+static __always_inline bool accept_matters(__u8 *verdict)
 {
-	return !owner_filtered() || wanted_child_seen || current_passes();
+	*verdict = OWNER_UNKNOWN;
+	if (!owner_filtered())
+		return true;
+	*verdict = current_passes() ? OWNER_WANTED : OWNER_UNWANTED;
+	return *verdict == OWNER_WANTED || wanted_child_seen;
 }
 
 /* Whether its endpoint passes; decided before ring buffer space is taken. */
@@ -816,8 +823,9 @@ static __always_inline void handle_connect(const struct sock *sk)
 		flush_connect(sk, si);
 }
 
-/* accept() returned sk to the current task: it is the owner from now on. */
-static __always_inline void handle_accept(const struct sock *sk)
+/* accept() returned sk to the current task: it is the owner from now on.
+ * verdict: the current task's, from accept_matters(). */
+static __always_inline void handle_accept(const struct sock *sk, __u8 verdict)
 {
 	__u64 key = (__u64)sk;
 	struct sock_info *si;
@@ -834,6 +842,7 @@ static __always_inline void handle_accept(const struct sock *sk)
 		return;
 	learn = !si->from_listener;
 	set_owner_current(si);
+	si->owner_verdict = verdict;
 	emit(sk, si, ST_EV_ACCEPT, 0, 0, bpf_ktime_get_ns(), 0, false);
 
 	/* Teach the listener table who serves this port, for listeners that
@@ -910,19 +919,22 @@ SEC("st.fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit, struct sock *listener)
 {
 	__u64 ret = 0;
+	__u8 verdict;
 
-	if (!accept_matters())
+	if (!accept_matters(&verdict))
 		return 0;
 	bpf_get_func_ret(ctx, &ret);
-	handle_accept((const struct sock *)ret);
+	handle_accept((const struct sock *)ret, verdict);
 	return 0;
 }
 
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 {
-	if (accept_matters())
-		handle_accept(newsk);
+	__u8 verdict;
+
+	if (accept_matters(&verdict))
+		handle_accept(newsk, verdict);
 	return 0;
 }
 
@@ -954,15 +966,16 @@ static __always_inline void accept_exit(long ret)
 {
 	const struct sock *sk;
 	__u16 family;
+	__u8 verdict;
 
-	if (ret < 0 || !accept_matters())
+	if (ret < 0 || !accept_matters(&verdict))
 		return;
 	sk = sock_of_fd(ret);
 	if (!sk)
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family == AF_INET || family == AF_INET6)
-		handle_accept(sk);
+		handle_accept(sk, verdict);
 }
 
 /* User space attaches this one program to sys_exit_accept4 too: both

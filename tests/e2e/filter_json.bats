@@ -15,7 +15,8 @@ setup() {
 teardown() {
 	cleanup_processes
 	[ -n "${B_PID:-}" ] && kill "$B_PID" 2>/dev/null
-	[ -n "${W_PID:-}" ] && kill "$W_PID" "$M_PID" 2>/dev/null
+	[ -n "${W_PID:-}" ] && kill "$W_PID" 2>/dev/null
+	[ -n "${M_PID:-}" ] && kill "$M_PID" 2>/dev/null
 	true
 }
 
