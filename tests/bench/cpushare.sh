@@ -34,7 +34,7 @@ trap cleanup EXIT
 pid=$!
 wait_ready "$pid" "$tmp/err" "$mark"
 perf record -q -a -g -o "$tmp/perf.data" -- \
-	"$build/helpers/loadgen" -n "${CONNS:-20000}" -d "${LISTENERS:-1}" \
+	"${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" -d "${LISTENERS:-1}" \
 	>/dev/null 2>"$tmp/perf.err" || { cat "$tmp/perf.err" >&2; exit 1; }
 kill -INT "$pid"
 wait "$pid" || true

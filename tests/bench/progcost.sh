@@ -24,7 +24,7 @@ trap cleanup EXIT
 pid=$!
 wait_ready "$pid" "$err" "tracing ("
 sysctl -q kernel.bpf_stats_enabled=1
-rate=$("$build/helpers/loadgen" -n "${CONNS:-20000}" | sed -nE 's/.*rate=([0-9]+).*/\1/p')
+rate=$("${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" | sed -nE 's/.*rate=([0-9]+).*/\1/p')
 for id in $(awk '/^prog_id:/ { print $2 }' /proc/"$pid"/fdinfo/* | sort -u); do
 	bpftool prog show id "$id" -j
 done | jq -r 'select(.run_cnt > 0) | "\(.name) \(.run_cnt) runs, \(.run_time_ns / .run_cnt | floor) ns/run"' | sort

@@ -16,7 +16,10 @@
 # syscall tracing and the tracer's process (cpushare.sh).
 #
 #   tests/bench/run.sh BUILD_DIR     (ROUNDS, CONNS, THREADS, PAYLOAD, LISTENERS, STARTS,
-#                                     SHARE_CONNS from the environment)
+#                                     SHARE_CONNS, NETNS from the environment)
+#
+# Every load runs in a network namespace of its own, without TIME_WAIT
+# sockets (LOADGEN_NETNS, lib.sh: why); NETNS=0 runs them in the host's.
 #
 # LISTENERS (loadgen -d, default 1): how many server ports the connections
 # are spread over. With one, part of the load is connect() searching for a
@@ -84,9 +87,9 @@ median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "na
 spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s", v[1], v[NR] }'; }
 
 declare -A ratios cpus evrates losts rss
-"$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" -d "$LISTENERS" >/dev/null # warm up
-echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s)" >&2
-load() { "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD" -d "$LISTENERS"; }
+"${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" -d "$LISTENERS" >/dev/null # warm up
+echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s), $([ ${#LOADGEN_NETNS[@]} = 0 ] && echo "in the host's network namespace" || echo "each run in a new network namespace without TIME_WAIT")" >&2
+load() { "${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD" -d "$LISTENERS"; }
 for round in $(seq "$ROUNDS"); do
 	for v in "${variants[@]}"; do
 		IFS='|' read -r name cmd kind out <<<"$v"
