@@ -38,9 +38,10 @@ wait_ready() {
 # fell by 5% of all samples, and its ratio was 0.98 though the tracer's CPU
 # share was 12%). Once a minute of runs has filled the table (nine runs,
 # about 20 s, so most of a make bench run), closes skip TIME_WAIT, there is
-# no search, and the load makes 20k-26k connections/s. That is the regime
-# this runs every load in: about 26k connections/s, the tracer's whole cost
-# in the ratio; tcpstates measures about 0.4 in it, as in the figures.
+# no search, and the load makes 18k-24k connections/s. That is the regime
+# this runs every load in (26k connections/s in a namespace of its own): the
+# tracer's whole cost is in the ratio, and tcpstates measures 0.38 in it, as
+# in the figures.
 LOADGEN_NETNS=()
 [ "${NETNS:-1}" = 0 ] ||
 	LOADGEN_NETNS=(unshare --net -- sh -c
