@@ -42,7 +42,10 @@ wait_ready() {
 # this runs every load in (26k connections/s in a namespace of its own): the
 # tracer's whole cost is in the ratio, and tcpstates measures 0.38 in it, as
 # in the figures.
-LOADGEN_NETNS=()
-[ "${NETNS:-1}" = 0 ] ||
+# shellcheck disable=SC2034 # used by the scripts that source this
+if [ "${NETNS:-1}" = 0 ]; then
+	LOADGEN_NETNS=()
+else
 	LOADGEN_NETNS=(unshare --net -- sh -c
 		'ip link set lo up && sysctl -qw net.ipv4.tcp_max_tw_buckets=0 && exec "$@"' loadgen)
+fi
