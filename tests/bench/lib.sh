@@ -33,10 +33,10 @@ wait_ready() {
 # loadgen -n 30000 makes about 14k connections/s, and the search is 11% of
 # its CPU samples. That search is longer the faster the load went in the
 # last second, so a tracer that slows the load also makes its connects
-# cheaper, and hides part of its own cost (-j: the traced run's
-# __inet_hash_connect, __inet_check_established and tcp_twsk_unique samples
-# fell by 5% of all samples, and its ratio was 0.98 though the tracer's CPU
-# share was 12%). Once a minute of runs has filled the table (nine runs,
+# cheaper, and hides part of its own cost (in a namespace of its own that
+# kept TIME_WAIT, -j's traced run had 5% of all samples fewer in
+# __inet_hash_connect, __inet_check_established and tcp_twsk_unique than the
+# untraced one, and a ratio of 0.98 though the tracer's CPU share was 12%). Once a minute of runs has filled the table (nine runs,
 # about 20 s, so most of a make bench run), closes skip TIME_WAIT, there is
 # no search, and the load makes 18k-24k connections/s. That is the regime
 # this runs every load in (26k connections/s in a namespace of its own): the

@@ -22,9 +22,9 @@
 # sockets (LOADGEN_NETNS, lib.sh: why); NETNS=0 runs them in the host's.
 #
 # LISTENERS (loadgen -d, default 1): how many server ports the connections
-# are spread over. With one, part of the load is connect() searching for a
-# port among the client's own TIME_WAITs; more make the untraced load
-# faster, so tracing is a larger part of it.
+# are spread over. In the host's namespace (NETNS=0), with one, part of the
+# load is connect() searching for a port among the client's own TIME_WAITs;
+# more make the untraced load faster, so tracing is a larger part of it.
 set -euo pipefail
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
