@@ -10,7 +10,7 @@ test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
 	libnetfilter-queue-dev iputils-ping libclang-rt-dev
 	qemu-system-x86 busybox-static kmod cpio)
 
-bench_pkgs=(libbpf-tools coreutils gawk linux-perf iproute2 util-linux)
+bench_pkgs=(libbpf-tools coreutils gawk linux-perf iproute2 util-linux procps)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

@@ -22,30 +22,19 @@ wait_ready() {
 }
 
 # Put before loadgen's command: runs it in a network namespace made for that
-# run (loopback up, no TIME_WAIT sockets: net.ipv4.tcp_max_tw_buckets=0 there;
-# gone when loadgen exits), so that every run starts from the same state and
-# its own cost does not depend on how fast it goes.
-#
-# In the host's namespace (NETNS=0) the same load runs in two regimes, and
-# which one each run of a side-by-side pair got was chance. Below the host's
-# tcp_max_tw_buckets (131072 here) the client's closes leave TIME_WAITs and
-# connect() searches among them for a port whose TIME_WAIT is a second old:
-# loadgen -n 30000 makes about 14k connections/s, and the search is 11% of
-# its CPU samples. That search is longer the faster the load went in the
-# last second, so a tracer that slows the load also makes its connects
-# cheaper, and hides part of its own cost (in a namespace of its own that
-# kept TIME_WAIT, -j's traced run had 5% of all samples fewer in
-# __inet_hash_connect, __inet_check_established and tcp_twsk_unique than the
-# untraced one, and a ratio of 0.98 though the tracer's CPU share was 12%). Once a minute of runs has filled the table (nine runs,
-# about 20 s, so most of a make bench run), closes skip TIME_WAIT, there is
-# no search, and the load makes 18k-24k connections/s. That is the regime
-# this runs every load in (26k connections/s in a namespace of its own): the
-# tracer's whole cost is in the ratio, and tcpstates measures 0.38 in it, as
-# in the issue's figures.
+# run (loopback up, gone when loadgen exits) where closes leave no TIME_WAIT
+# (net.ipv4.tcp_max_tw_buckets=0), so every run starts from the same state
+# and its own cost does not depend on how fast it goes. In the host's
+# namespace (NETNS=0) a run's regime depended on the TIME_WAITs the runs of
+# the last minute left, and below the table's cap connect()'s search for a
+# free port hid part of a tracer's cost: README, "Where the load runs".
+# LOADGEN_WHERE says which it is, for the bench's header.
 # shellcheck disable=SC2034 # used by the scripts that source this
 if [ "${NETNS:-1}" = 0 ]; then
 	LOADGEN_NETNS=()
+	LOADGEN_WHERE="in the host's network namespace"
 else
 	LOADGEN_NETNS=(unshare --net -- sh -c
 		'ip link set lo up && sysctl -qw net.ipv4.tcp_max_tw_buckets=0 && exec "$@"' loadgen)
+	LOADGEN_WHERE="each run in a new network namespace without TIME_WAIT"
 fi

@@ -88,7 +88,7 @@ spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s"
 
 declare -A ratios cpus evrates losts rss
 "${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" -d "$LISTENERS" >/dev/null # warm up
-echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s), $([ ${#LOADGEN_NETNS[@]} = 0 ] && echo "in the host's network namespace" || echo "each run in a new network namespace without TIME_WAIT")" >&2
+echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s), $LOADGEN_WHERE" >&2
 load() { "${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD" -d "$LISTENERS"; }
 for round in $(seq "$ROUNDS"); do
 	for v in "${variants[@]}"; do
