@@ -1011,13 +1011,22 @@ static __always_inline void handle_reset_received(const struct sock *sk)
 		si->rst_received = 1;
 }
 
+/* The socket is freed: its summary, if one waits, and then its record go,
+ * whatever state it was in. A socket that never left CLOSE (made and never
+ * connected, recorded by the start-up walk) has no summary, and its record
+ * left behind would be found by the next socket given the same memory,
+ * which the slab hands out next on that CPU: that socket would show the
+ * old one's owner. */
 static __always_inline void handle_destroy(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct sock_info *si = bpf_map_lookup_elem(&socks, &key);
 
-	if (si)
-		finish_pending_close(sk, si, key);
+	if (!si)
+		return;
+	if (si->close_pending)
+		emit_close(si, &key);
+	bpf_map_delete_elem(&socks, &key);
 }
 
 SEC("st.tp_btf/tcp_send_reset")

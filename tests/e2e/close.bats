@@ -194,6 +194,35 @@ close_of() {
 	[ "$(jq .retransmits <<<"$c")" -ge 2 ]
 }
 
+@test "a socket that never left CLOSE is forgotten at destroy: its reused memory is a new socket" {
+	# A socket created and never connected is in CLOSE when the tracer
+	# starts, so the start-up walk records it. Closing it has no state
+	# change, only a destroy. The next TCP socket made on the same CPU
+	# usually gets its memory (the slab reuses the last object freed), and
+	# must not be taken for it: its owner is the process that connect()s.
+	start_http_server "$PORT" 127.0.0.1
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	taskset -c 0 python3 -c '
+import socket, sys
+s = socket.socket()
+print("ready", flush=True)
+open(sys.argv[1]).read()
+s.close()
+' "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/holder.out" 3>&- &
+	holder=$!
+	wait_for grep -q ready "$BATS_TEST_TMPDIR/holder.out"
+	start_tracer -j -o "$JSON"
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait "$holder"
+	taskset -c 0 python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'newcomer'"
+	stop_tracer
+	c=$(close_by_comm newcomer)
+	echo "$c"
+	[ "$c" != null ]
+	sock=$(jq .sock <<<"$c")
+	jq -s -e "all(.[]; .sock != $sock or .comm == \"newcomer\")" "$JSON"
+}
+
 @test "a closed listener: cause listener_closed" {
 	start_tracer -j -o "$JSON"
 	start_http_server "$PORT" 127.0.0.1
