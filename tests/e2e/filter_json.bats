@@ -86,14 +86,54 @@ pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
 	[ "$TRACER_RC" -eq 0 ]
 	[ "$(pids_in_trace)" = "[$W_PID]" ]
 	# The master listened; the child was first its socket (SYN_RECV, not
-	# shown), then the worker's from accept() on.
-	sock=$(jq -s -e '[.[] | select(.event == "accept")] | last | .sock' "$JSON")
-	close=$(jq -s -c -e --argjson s "$sock" '.[] | select(.event == "close" and .sock == $s)' "$JSON")
-	echo "$close"
-	[ "$(jq .handshake_ns <<<"$close")" -gt 0 ]
-	[ "$(jq .duration_ns <<<"$close")" -gt "$(jq .handshake_ns <<<"$close")" ]
-	[ "$(jq -r .cause <<<"$close")" = fin ]
-	jqs "any(.[]; .sock == $sock and .old_state == \"ESTABLISHED\" and .new_state == \"CLOSE_WAIT\")"
+	# shown), then the worker's from accept() on. Every accepted child was
+	# followed from SYN_RECV: the start-up walk saw the worker hold the
+	# listener.
+	socks=$(jq -s -c '[.[] | select(.event == "accept") | .sock]' "$JSON")
+	[ "$(jq length <<<"$socks")" -ge 1 ]
+	for sock in $(jq '.[]' <<<"$socks"); do
+		close=$(jq -s -c -e --argjson s "$sock" '.[] | select(.event == "close" and .sock == $s)' "$JSON")
+		echo "$close"
+		[ "$(jq .handshake_ns <<<"$close")" -gt 0 ]
+		[ "$(jq .duration_ns <<<"$close")" -gt "$(jq .handshake_ns <<<"$close")" ]
+		[ "$(jq -r .cause <<<"$close")" = fin ]
+		jqs "any(.[]; .sock == $sock and .old_state == \"ESTABLISHED\" and .new_state == \"CLOSE_WAIT\" and .in_state_ns > 0)"
+	done
+}
+
+@test "-c WORKER of a master that listened while traced: the first child from accept() on, later ones whole" {
+	# The listener is the master's ("mstr"), the filter names only its
+	# worker ("wrk"), forked after the tracer started: a child is not
+	# followed before some "wrk" is seen accepting from that listener.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	(
+		read -r _ <"$BATS_TEST_TMPDIR/go"
+		exec python3 "$TRIGGER" serve 127.0.0.1 "$PA" --fork --name "'mstr'" --worker-name "'wrk'"
+	) >"$BATS_TEST_TMPDIR/srv.out" 3>&- &
+	M_PID=$!
+	start_tracer -j -o "$JSON" -c wrk
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait_for grep -q '^worker ' "$BATS_TEST_TMPDIR/srv.out"
+	W_PID=$(sed -n 's/^worker //p' "$BATS_TEST_TMPDIR/srv.out")
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --count 3
+	sleep 0.2
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	[ "$(pids_in_trace)" = "[$W_PID]" ]
+	socks=$(jq -s -c '[.[] | select(.event == "accept") | .sock]' "$JSON")
+	echo "$socks"
+	[ "$(jq length <<<"$socks")" -eq 3 ]
+	# The first: its record starts at accept(), what came before is unknown,
+	# not made up.
+	first=$(jq '.[0]' <<<"$socks")
+	jqs "[.[] | select(.sock == $first)] | first | .event == \"accept\""
+	jqs "any(.[]; .sock == $first and .old_state == \"ESTABLISHED\" and .new_state == \"CLOSE_WAIT\" and .in_state_ns == null)"
+	jqs "any(.[]; .sock == $first and .event == \"close\" and .cause == \"fin\" and .duration_ns == null and .handshake_ns == null)"
+	# The next ones: whole, from the handshake on.
+	for sock in $(jq '.[1:][]' <<<"$socks"); do
+		jqs "any(.[]; .sock == $sock and .event == \"close\" and .cause == \"fin\" and .handshake_ns > 0 and .duration_ns > .handshake_ns)"
+		jqs "any(.[]; .sock == $sock and .old_state == \"ESTABLISHED\" and .new_state == \"CLOSE_WAIT\" and .in_state_ns > 0)"
+	done
 }
 
 @test "-p MASTER: children its worker accepted are the master's until accept(), then gone" {

@@ -9,11 +9,12 @@
       --send BYTES: send that many bytes instead, half-close, read to EOF.
       --timeout S: give up connecting after S seconds (default 5).
       --pause S: wait S seconds between connecting and sending.
-  trigger.py serve HOST PORT [--name NAME] [--fork]
+  trigger.py serve HOST PORT [--name NAME] [--fork [--worker-name NAME]]
       accept connections one at a time, forever; answer each chunk that ends
       in a newline with "ok\\n"; close once the peer has closed. Prints
       "ready" once listening. --fork: listen, then leave accepting to a
-      forked worker (as pre-forking servers do) and print "worker PID".
+      forked worker (as pre-forking servers do) and print "worker PID";
+      --worker-name: the worker's comm.
 """
 import argparse
 import ast
@@ -60,7 +61,7 @@ def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: f
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-def serve(host: str, port: int, fork: bool) -> None:
+def serve(host: str, port: int, fork: bool, worker_name: bytes | None) -> None:
     with socket.socket(family_of(host), socket.SOCK_STREAM) as srv:
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         srv.bind((host, port))
@@ -72,6 +73,8 @@ def serve(host: str, port: int, fork: bool) -> None:
                 print(f"worker {worker}", flush=True)
                 os.waitpid(worker, 0)
                 return
+            if worker_name is not None:
+                set_comm(worker_name)
         while True:
             conn, _ = srv.accept()
             with conn:
@@ -99,13 +102,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=5)
     ap.add_argument("--pause", type=float, default=0)
     ap.add_argument("--fork", action="store_true")
+    ap.add_argument("--worker-name", help="the forked worker's comm, a Python string literal")
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
     if a.mode == "connect":
         connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause)
     else:
-        serve(a.host, a.port, a.fork)
+        worker_name = None
+        if a.worker_name is not None:
+            worker_name = ast.literal_eval(a.worker_name).encode("latin-1")
+        serve(a.host, a.port, a.fork, worker_name)
 
 
 if __name__ == "__main__":
