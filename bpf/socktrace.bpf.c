@@ -636,8 +636,9 @@ static __always_inline void record_handshake(const struct sock *sk, bool direct,
  * accepts it after all, handle_accept() starts its record there, with its
  * earlier times unknown, and marks the listener for the next children. Not
  * recording the children of a server the filters exclude is most of what
- * a filter matching nothing saves: the state program went from 280 to
- * 173 ns a run under make bench's load. */
+ * a filter matching nothing saves: under make bench's load the state
+ * program went from 260-293 to 163-167 ns a run (tests/bench/progcost.sh,
+ * -p IDLE_PID). */
 static __always_inline __u8 child_verdict(const struct sock *sk)
 {
 	struct listen_key k = listen_key_of(sk);
