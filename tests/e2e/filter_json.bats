@@ -60,6 +60,30 @@ jqs() { jq -s -e "$1" "$JSON"; }
 
 pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
 
+# start_gated_master [ARGS...]: a pre-forking server (trigger.py serve
+# --fork ARGS) on 127.0.0.1:$PA that waits on a fifo before it listens, so
+# that a tracer started in between sees its listen(); sets M_PID.
+start_gated_master() {
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	(
+		read -r _ <"$BATS_TEST_TMPDIR/go"
+		exec python3 "$TRIGGER" serve 127.0.0.1 "$PA" --fork "$@"
+	) >"$BATS_TEST_TMPDIR/srv.out" 3>&- &
+	M_PID=$!
+}
+
+# release_master_and_connect COUNT: lets the master listen and fork its
+# worker (sets W_PID), makes COUNT connections to it, stops the tracer.
+release_master_and_connect() {
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait_for grep -q '^worker ' "$BATS_TEST_TMPDIR/srv.out"
+	W_PID=$(sed -n 's/^worker //p' "$BATS_TEST_TMPDIR/srv.out")
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --count "$1"
+	sleep 0.2
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+}
+
 @test "-p SERVER shows exactly that server's listener and accepted sockets" {
 	start_servers
 	trace_with -p "$A_PID"
@@ -105,20 +129,9 @@ pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
 	# The listener is the master's ("mstr"), the filter names only its
 	# worker ("wrk"), forked after the tracer started: a child is not
 	# followed before some "wrk" is seen accepting from that listener.
-	mkfifo "$BATS_TEST_TMPDIR/go"
-	(
-		read -r _ <"$BATS_TEST_TMPDIR/go"
-		exec python3 "$TRIGGER" serve 127.0.0.1 "$PA" --fork --name "'mstr'" --worker-name "'wrk'"
-	) >"$BATS_TEST_TMPDIR/srv.out" 3>&- &
-	M_PID=$!
+	start_gated_master --name "'mstr'" --worker-name "'wrk'"
 	start_tracer -j -o "$JSON" -c wrk
-	echo go >"$BATS_TEST_TMPDIR/go"
-	wait_for grep -q '^worker ' "$BATS_TEST_TMPDIR/srv.out"
-	W_PID=$(sed -n 's/^worker //p' "$BATS_TEST_TMPDIR/srv.out")
-	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --count 3
-	sleep 0.2
-	stop_tracer
-	[ "$TRACER_RC" -eq 0 ]
+	release_master_and_connect 3
 	[ "$(pids_in_trace)" = "[$W_PID]" ]
 	socks=$(jq -s -c '[.[] | select(.event == "accept") | .sock]' "$JSON")
 	echo "$socks"
@@ -138,21 +151,10 @@ pids_in_trace() { jq -s -c '[.[].pid] | unique' "$JSON"; }
 
 @test "-p MASTER: children its worker accepted are the master's until accept(), then gone" {
 	# The master must listen while traced, so that its listener is known
-	# as its own: it waits on a fifo until the tracer runs.
-	mkfifo "$BATS_TEST_TMPDIR/go"
-	(
-		read -r _ <"$BATS_TEST_TMPDIR/go"
-		exec python3 "$TRIGGER" serve 127.0.0.1 "$PA" --fork
-	) >"$BATS_TEST_TMPDIR/srv.out" 3>&- &
-	M_PID=$!
+	# as its own.
+	start_gated_master
 	start_tracer -j -o "$JSON" -p "$M_PID"
-	echo go >"$BATS_TEST_TMPDIR/go"
-	wait_for grep -q '^worker ' "$BATS_TEST_TMPDIR/srv.out"
-	W_PID=$(sed -n 's/^worker //p' "$BATS_TEST_TMPDIR/srv.out")
-	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --count 2
-	sleep 0.2
-	stop_tracer
-	[ "$TRACER_RC" -eq 0 ]
+	release_master_and_connect 2
 	[ "$(pids_in_trace)" = "[$M_PID]" ]
 	jqs "any(.[]; .old_state == \"CLOSE\" and .new_state == \"LISTEN\" and .lport == $PA)"
 	# Before accept() a child is shown as its listener's...
