@@ -1,0 +1,84 @@
+/* sockpart: kept text is given back only for the same socket, owner and
+ * endpoints. */
+#include "check.h"
+#include "sockpart.h"
+
+static struct sockpart_cache cache;
+
+static struct st_record rec(uint64_t id)
+{
+	struct st_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.sock_id = id;
+	r.family = 4;
+	r.owner_known = true;
+	r.pid = 321;
+	strcpy(r.comm, "curl");
+	r.comm_len = 4;
+	r.laddr[0] = 127, r.laddr[3] = 1, r.lport = 40000;
+	r.raddr[0] = 127, r.raddr[3] = 1, r.rport = 80;
+	return r;
+}
+
+/* Whether r finds the text "T" that was kept for base. */
+static bool finds_after(const struct st_record *base, const struct st_record *r)
+{
+	size_t len = 0;
+	const char *t;
+
+	memset(&cache, 0, sizeof(cache));
+	sockpart_put(&cache, base, "T", 1);
+	t = sockpart_get(&cache, r, &len);
+	return t && len == 1 && t[0] == 'T';
+}
+
+int main(void)
+{
+	struct st_record a = rec(7), b;
+	char big[SOCKPART_MAX + 1];
+	size_t len;
+
+	memset(&cache, 0, sizeof(cache));
+	CHECK(sockpart_get(&cache, &a, &len) == NULL, "an empty cache has nothing");
+	CHECK(finds_after(&a, &a), "the same socket, owner and endpoints find their text");
+
+	b = a, b.pid = 322;
+	CHECK(!finds_after(&a, &b), "another pid (accept() gave the socket away) does not");
+	b = a, b.comm[3] = 't';
+	CHECK(!finds_after(&a, &b), "another comm does not");
+	b = a, b.comm_len = 3;
+	CHECK(!finds_after(&a, &b), "a shorter comm does not");
+	b = a, b.owner_known = false;
+	CHECK(!finds_after(&a, &b), "an owner that became unknown does not");
+	b = a, b.rport = 81;
+	CHECK(!finds_after(&a, &b), "another remote port does not");
+	b = a, b.lport = 0;
+	CHECK(!finds_after(&a, &b), "another local port does not");
+	b = a, b.raddr[15] = 9;
+	CHECK(!finds_after(&a, &b), "another remote address does not");
+	b = a, b.laddr[15] = 9;
+	CHECK(!finds_after(&a, &b), "another local address does not");
+	b = a, b.family = 6;
+	CHECK(!finds_after(&a, &b), "another family does not");
+	b = a, b.sock_id = a.sock_id + SOCKPART_SLOTS;
+	CHECK(!finds_after(&a, &b), "another socket in the same slot does not");
+
+	memset(&cache, 0, sizeof(cache));
+	sockpart_put(&cache, &a, "T", 1);
+	sockpart_put(&cache, &b, "U", 1);
+	CHECK(sockpart_get(&cache, &a, &len) == NULL, "the slot's new socket replaced the old");
+	CHECK(sockpart_get(&cache, &b, &len) && len == 1, "and is found");
+
+	b = a, b.sock_id = 0;
+	CHECK(!finds_after(&b, &b), "id 0 is never kept");
+
+	memset(big, 'x', sizeof(big));
+	memset(&cache, 0, sizeof(cache));
+	sockpart_put(&cache, &a, "T", 1);
+	sockpart_put(&cache, &a, big, sizeof(big));
+	CHECK(sockpart_get(&cache, &a, &len) == NULL, "text longer than a slot is not kept, nor the old");
+	sockpart_put(&cache, &a, big, SOCKPART_MAX);
+	CHECK(sockpart_get(&cache, &a, &len) && len == SOCKPART_MAX, "text of a slot's size is");
+	return check_done();
+}
