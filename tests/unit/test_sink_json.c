@@ -3,29 +3,36 @@
 
 #include "check.h"
 #include "sink.h"
+#include "sockpart.h"
 
 static char out[8192];
 
-static const char *render(const struct st_record *r, uint64_t lost)
+/* n records through one sink, or a lost notice of lost events if n is 0. */
+static const char *render_all(const struct st_record *r, int n, uint64_t lost)
 {
 	FILE *f = tmpfile();
 	struct outbuf *ob = outbuf__new(fileno(f), 4096, 0);
 	struct sink *s = sink__new_json(ob, &(struct sink_opts){ 0 });
-	size_t n;
+	size_t got;
 
 	sink_begin(s);
-	if (r)
-		sink_event(s, r);
-	else
+	for (int i = 0; i < n; i++)
+		sink_event(s, &r[i]);
+	if (!n)
 		sink_lost(s, lost, 99, 1795462801123456789ull);
 	sink_end(s);
 	rewind(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
+	got = fread(out, 1, sizeof(out) - 1, f);
+	out[got] = '\0';
 	sink__free(s);
 	outbuf__free(ob);
 	fclose(f);
 	return out;
+}
+
+static const char *render(const struct st_record *r, uint64_t lost)
+{
+	return render_all(r, r ? 1 : 0, lost);
 }
 
 static struct st_record rec(unsigned type)
@@ -92,6 +99,32 @@ int main(void)
 	memcpy(r.comm, "a\"b\\c\n\x01\xff", 8), r.comm_len = 8;
 	CHECK(strstr(render(&r, 0), "\"comm\":\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\",") != NULL,
 	      "hostile comm escaped");
+
+	/* One sink, one socket: what the cache keeps must follow the record. */
+	{
+		struct st_record seq[4];
+		const char *want[4] = {
+			",\"sock\":12,\"pid\":321,\"comm\":\"curl\"",
+			",\"sock\":12,\"pid\":321,\"comm\":\"curl\"",
+			",\"sock\":12,\"pid\":99,\"comm\":\"nginx\"",
+			",\"sock\":268,\"pid\":321,\"comm\":\"curl\"",
+		};
+		char *line;
+
+		seq[0] = rec(ST_EV_ACCEPT);
+		seq[1] = rec(ST_EV_STATE);
+		seq[2] = seq[1], seq[2].pid = 99, strcpy(seq[2].comm, "nginx"), seq[2].comm_len = 5;
+		seq[3] = seq[1], seq[3].sock_id = 12 + SOCKPART_SLOTS;
+		render_all(seq, 4, 0);
+		line = out;
+		for (int i = 0; i < 4; i++) {
+			char *next = strchr(line, '\n');
+
+			CHECK(next && strstr(line, want[i]) && strstr(line, want[i]) < next,
+			      "a socket's fields follow its owner and id from record to record");
+			line = next ? next + 1 : line;
+		}
+	}
 
 	CHECK_STR(render(NULL, 7),
 		  "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":99,\"event\":\"lost\",\"sock\":null,"
