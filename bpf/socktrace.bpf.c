@@ -293,18 +293,19 @@ static __always_inline bool current_passes(void)
 }
 
 /* Whether an accept() by the current process can change what is shown.
- * *verdict: the current process's, when the filters were asked (kept in the
- * child by handle_accept(), so they are not asked again), else
+ * *verdict: the current process's, when the filters were asked (kept in
+ * the child by handle_accept(), so they are not asked again), else
  * OWNER_UNKNOWN. Without owner filters it always does: it names the
  * socket's owner. Under them, an accepter that fails makes the child
  * unwanted for good; that only differs from what the child shows anyway
  * (its listener's owner until accept(), or nobody: unwanted) if that owner
  * passed. So while no child's did, an accept() by a process that fails is
- * not looked at: no fd table walk, no socket lookup. With a filter matching nothing, the accept
- * program went from 850 to 160 ns a run, and all programs from 3.6 to 3.0 us
- * a connection. The price: such a child's owner is never final, so its
- * later transitions are not dropped before the bookkeeping (the state
- * program's runs cost about 7 ns more on average). */
+ * not looked at: no fd table walk, no socket lookup. With a filter
+ * matching nothing, the accept program went from 850 to 160 ns a run, and
+ * all programs from 3.6 to 3.0 us a connection. The price: such a child's
+ * owner is never final, so its later transitions are not dropped before
+ * the bookkeeping (the state program's runs cost about 7 ns more on
+ * average). */
 static __always_inline bool accept_matters(__u8 *verdict)
 {
 	*verdict = OWNER_UNKNOWN;
@@ -563,12 +564,28 @@ static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __
 	return bpf_map_lookup_elem(&socks, &key);
 }
 
-/* Adopt the owner of the listener a child socket came from. */
-static __always_inline void inherit_listener(const struct sock *sk, struct sock_info *si)
+/* The listener table's entry for the listener a child socket came from
+ * (NULL: unknown). */
+static __always_inline struct owner *listener_of(const struct sock *sk)
 {
 	struct listen_key k = listen_key_of(sk);
-	struct owner *o = bpf_map_lookup_elem(&listeners, &k);
 
+	return bpf_map_lookup_elem(&listeners, &k);
+}
+
+/* The listener table's entry for a socket's owner. */
+static __always_inline struct owner listener_entry(const struct sock_info *si,
+						   bool wanted_acceptor)
+{
+	struct owner o = { .pid = si->pid, .wanted_acceptor = wanted_acceptor };
+
+	__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
+	return o;
+}
+
+/* Adopt the owner of the listener (listener_of()) a child socket came from. */
+static __always_inline void inherit_listener(struct sock_info *si, const struct owner *o)
+{
 	if (!o)
 		return;
 	si->pid = o->pid;
@@ -628,29 +645,25 @@ static __always_inline void record_handshake(const struct sock *sk, bool direct,
 	}
 }
 
-/* Under an owner filter, whether a new child socket (SYN_RECV) is worth a
- * record: OWNER_UNKNOWN (its accept() decides) if its listener's owner
- * passes, or a process that passes holds or accepted from the listener;
- * otherwise OWNER_UNWANTED. Such a child is its listener's until accept(),
- * so none of its records could pass before then. If a process that passes
- * accepts it after all, handle_accept() starts its record there, with its
- * earlier times unknown, and marks the listener for the next children. Not
- * recording the children of a server the filters exclude is most of what
- * a filter matching nothing saves: under make bench's load the state
- * program went from 260-293 to 163-167 ns a run (tests/bench/progcost.sh,
- * -p IDLE_PID). */
-static __always_inline __u8 child_verdict(const struct sock *sk)
+/* Under an owner filter, whether a new child socket (SYN_RECV), whose
+ * listener's entry is listener (listener_of()), is worth a record:
+ * OWNER_UNKNOWN (its accept() decides) if its listener's owner passes, or
+ * a process that passes holds or accepted from the listener; otherwise
+ * OWNER_UNWANTED. Such a child is its listener's until accept(), so none
+ * of its records could pass before then. If a process that passes accepts
+ * it after all, handle_accept() starts its record there, with its earlier
+ * times unknown, and marks the listener for the next children. Not
+ * recording the children of a server the filters exclude is most of what a
+ * filter matching nothing saves: under make bench's load the state program
+ * went from 260-293 to 163-167 ns a run (tests/bench/progcost.sh, -p
+ * IDLE_PID). */
+static __always_inline __u8 child_verdict(const struct owner *listener)
 {
-	struct listen_key k = listen_key_of(sk);
-	struct owner *o = bpf_map_lookup_elem(&listeners, &k);
-	__u32 pid;
-
-	if (!o)
+	if (!listener)
 		return OWNER_UNWANTED;
-	if (o->wanted_acceptor)
+	if (listener->wanted_acceptor)
 		return OWNER_UNKNOWN;
-	pid = o->pid;
-	return owner_passes(pid, o->comm) ? OWNER_UNKNOWN : OWNER_UNWANTED;
+	return owner_passes(listener->pid, listener->comm) ? OWNER_UNKNOWN : OWNER_UNWANTED;
 }
 
 /* Under an owner filter (-p, -c), the verdict on a socket first seen at
@@ -658,13 +671,14 @@ static __always_inline __u8 child_verdict(const struct sock *sk)
  * connect(), close() or shutdown() runs in the owner's context, which
  * decides now (OWNER_WANTED or OWNER_UNWANTED); a socket that fails is never
  * looked at again (no entry, no timestamps: what makes a filter that
- * matches nothing cheap). A child (SYN_RECV) is asked child_verdict(), and
- * a listener is kept for its children (OWNER_UNKNOWN). Any other first
- * sight has no known owner, so nothing of it could pass. */
-static __always_inline __u8 first_sight_verdict(const struct sock *sk, int old, int new)
+ * matches nothing cheap). A child (SYN_RECV) is asked child_verdict() with
+ * its listener's entry, and a listener is kept for its children
+ * (OWNER_UNKNOWN). Any other first sight has no known owner, so nothing of
+ * it could pass. */
+static __always_inline __u8 first_sight_verdict(const struct owner *listener, int old, int new)
 {
 	if (new == TCP_SYN_RECV)
-		return child_verdict(sk);
+		return child_verdict(listener);
 	if (new == TCP_LISTEN)
 		return OWNER_UNKNOWN;
 	return runs_in_owner_context(old, new) && current_passes() ? OWNER_WANTED
@@ -676,15 +690,16 @@ static __always_inline __u8 first_sight_verdict(const struct sock *sk, int old, 
  * whose final owner fails (it cannot change). The CLOSE of a recorded
  * socket still goes through, which forgets it. *verdict: the current
  * process's verdict when this had to find it (a new socket in its owner's
- * context), so that it is not looked up again; otherwise OWNER_UNKNOWN. */
-static __always_inline bool owner_filter_drops(const struct sock *sk, struct sock_info *si,
+ * context), so that it is not looked up again; otherwise OWNER_UNKNOWN.
+ * listener: a new child's listener entry, as for first_sight_verdict(). */
+static __always_inline bool owner_filter_drops(struct sock_info *si, const struct owner *listener,
 					       int old, int new, __u8 *verdict)
 {
 	*verdict = OWNER_UNKNOWN;
 	if (!owner_filtered())
 		return false;
 	if (!si) {
-		*verdict = first_sight_verdict(sk, old, new);
+		*verdict = first_sight_verdict(listener, old, new);
 		return *verdict == OWNER_UNWANTED;
 	}
 	return si->owner_final && !owner_wanted(si) && new != TCP_CLOSE;
@@ -758,6 +773,7 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 	__u64 key = (__u64)sk;
 	__u64 now;
 	struct sock_info *si;
+	struct owner *listener = NULL;
 	bool time_known;
 	__u64 in_state;
 	__u8 verdict;
@@ -771,7 +787,11 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		finish_pending_close(sk, si, key);
 		si = NULL;
 	}
-	if (owner_filter_drops(sk, si, old, new, &verdict)) {
+	/* A new child: its listener's entry is asked by the owner filters and
+	 * gives it its provisional owner; looked up once for both. */
+	if (!si && new == TCP_SYN_RECV)
+		listener = listener_of(sk);
+	if (owner_filter_drops(si, listener, old, new, &verdict)) {
 		count(ST_CNT_FILTERED);
 		return;
 	}
@@ -781,7 +801,7 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		if (!si)
 			return;
 		if (new == TCP_SYN_RECV) {
-			inherit_listener(sk, si);
+			inherit_listener(si, listener);
 			/* Written once: not a store to a line both CPUs share
 			 * (next_sock_id's) for every wanted child. */
 			if (!wanted_child_seen && owner_filtered() && owner_wanted(si))
@@ -826,9 +846,8 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 
 	if (new == TCP_LISTEN) {
 		struct listen_key k = listen_key_of(sk);
-		struct owner o = { .pid = si->pid };
+		struct owner o = listener_entry(si, false);
 
-		__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
 		bpf_map_update_elem(&listeners, &k, &o, BPF_ANY);
 	} else if (new == TCP_CLOSE) {
 		if (old == TCP_LISTEN) {
@@ -878,7 +897,7 @@ static __always_inline void handle_accept(const struct sock *sk, __u8 verdict)
 	__u64 key = (__u64)sk;
 	struct sock_info *si;
 	struct listen_key k;
-	struct owner o = {};
+	struct owner o;
 	bool learn;
 
 	if (!sk || sk_protocol_of(sk) != IPPROTO_TCP)
@@ -908,9 +927,7 @@ static __always_inline void handle_accept(const struct sock *sk, __u8 verdict)
 	if (!learn)
 		return;
 	k = listen_key_of(sk);
-	o.pid = si->pid;
-	__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
-	o.wanted_acceptor = verdict == OWNER_WANTED;
+	o = listener_entry(si, verdict == OWNER_WANTED);
 	listener_learn(&k, &o);
 }
 
@@ -1167,10 +1184,9 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	n.owner_final = 1;
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
 		struct listen_key k = listen_key_of(sk);
-		struct owner o = { .pid = n.pid };
+		struct owner o =
+			listener_entry(&n, owner_filtered() && owner_passes(n.pid, n.comm));
 
-		__builtin_memcpy(o.comm, n.comm, sizeof(o.comm));
-		o.wanted_acceptor = owner_filtered() && owner_passes(n.pid, n.comm);
 		listener_learn(&k, &o);
 	}
 	key = (__u64)sk;

@@ -12,8 +12,7 @@ static bool made_from(const struct sockpart_slot *s, const struct st_record *r)
 {
 	return s->sock_id == r->sock_id && s->owner_known == r->owner_known && s->pid == r->pid &&
 	       s->family == r->family && s->lport == r->lport && s->rport == r->rport &&
-	       s->comm_len == r->comm_len && r->comm_len <= sizeof(s->comm) &&
-	       !memcmp(s->comm, r->comm, r->comm_len) &&
+	       s->comm_len == r->comm_len && !memcmp(s->comm, r->comm, r->comm_len) &&
 	       !memcmp(s->laddr, r->laddr, sizeof(s->laddr)) &&
 	       !memcmp(s->raddr, r->raddr, sizeof(s->raddr));
 }
