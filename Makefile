@@ -48,9 +48,9 @@ endif
 
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/fdio.c src/outbuf.c src/output.c src/sink.c src/sink_text.c \
-	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c
+	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c src/prio_policy.c
 APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
-	src/premaps.c src/tracer.c src/tracing_secs.c
+	src/premaps.c src/prio.c src/tracer.c src/tracing_secs.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
