@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE, OPT_ATTACH };
+enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE, OPT_ATTACH, OPT_PRIORITY };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -19,7 +19,7 @@ static const char doc[] =
 	"\n"
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
-	"                 [--attach=auto|fentry|kprobe|tracepoint]\n"
+	"                 [--attach=auto|fentry|kprobe|tracepoint] [--priority=idle|normal]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -52,6 +52,9 @@ static const struct argp_option options[] = {
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
 	{ "attach", OPT_ATTACH, "METHOD", 0,
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
+	{ "priority", OPT_PRIORITY, "PRIO", 0,
+	  "idle (default): read events in CPU time the host leaves unused, at normal priority "
+	  "only while behind; normal: always at normal priority", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", 0 },
 	{ 0 },
@@ -116,6 +119,16 @@ static error_t set_family(struct argp_state *state, struct filter_cfg *f, unsign
 		return EINVAL;
 	}
 	f->family = family;
+	return 0;
+}
+
+static error_t parse_priority(struct argp_state *state, const char *arg, bool *normal)
+{
+	if (strcmp(arg, "idle") && strcmp(arg, "normal")) {
+		argp_error(state, "invalid value '%s' for --priority: expected idle or normal", arg);
+		return EINVAL;
+	}
+	*normal = !strcmp(arg, "normal");
 	return 0;
 }
 
@@ -201,6 +214,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ATTACH:
 		return parse_attach(state, arg, &cfg->attach);
+	case OPT_PRIORITY:
+		return parse_priority(state, arg, &cfg->normal_priority);
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
 		cfg->show_help = true;

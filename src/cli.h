@@ -32,6 +32,7 @@ struct config {
 	bool verbose;     /* -v: libbpf messages and counters at exit */
 	bool list_attach; /* --list-attach: print the attach plan and exit */
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
+	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool show_help;   /* -h/--help was printed: exit 0 */
 };
 

@@ -8,6 +8,7 @@
 #include "kbtf.h"
 #include "output.h"
 #include "plan.h"
+#include "prio.h"
 #include "sink.h"
 #include "tracer.h"
 
@@ -42,6 +43,19 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
 	return sink__new_text(out, &opts);
 }
 
+/* --priority: unless normal, the reader (this thread) at idle priority,
+ * with the watchdog that raises it while it falls behind. */
+static struct reader_prio *start_reader_prio(const struct config *cfg, const struct tracer *t)
+{
+	uint64_t ring_size;
+	int ring_fd;
+
+	if (cfg->normal_priority)
+		return NULL;
+	ring_fd = tracer_ring(t, &ring_size);
+	return reader_prio__start(ring_fd, ring_size);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -50,6 +64,7 @@ int main(int argc, char **argv)
 	struct outbuf *out = NULL;
 	struct sink *sink = NULL;
 	struct tracer *tracer = NULL;
+	struct reader_prio *prio = NULL;
 	bool usable;
 	int status;
 
@@ -86,7 +101,9 @@ int main(int argc, char **argv)
 	if (tracer_start(tracer, plan, &cfg.filter, sink, vmlinux))
 		goto cleanup;
 	plan_announce(plan, stderr);
+	prio = start_reader_prio(&cfg, tracer);
 	status = tracer_run(tracer, &stop_requested);
+	reader_prio__free(prio, cfg.verbose ? stderr : NULL);
 
 cleanup:
 	tracer__free(tracer);

@@ -290,6 +290,12 @@ void tracer__free(struct tracer *t)
 	free(t);
 }
 
+int tracer_ring(const struct tracer *t, uint64_t *size)
+{
+	*size = bpf_map__max_entries(t->obj.skel->maps.events);
+	return bpf_map__fd(t->obj.skel->maps.events);
+}
+
 static uint64_t read_counter(struct tracer *t, uint32_t idx)
 {
 	uint64_t vals[t->ncpus], sum = 0;

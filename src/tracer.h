@@ -57,6 +57,9 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 		 struct sink *sink, const struct kbtf *vmlinux);
 void tracer__free(struct tracer *t);
 
+/* The started tracer's ring buffer map: its fd, and its size in *size. */
+int tracer_ring(const struct tracer *t, uint64_t *size);
+
 /* Polls until *stop is set or output fails. Returns the process exit
  * status: 0 (stopped, or the reader went away), 1 on an error. */
 int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop);

@@ -40,6 +40,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${HOG_PIDS:-}" ] || kill $HOG_PIDS 2>/dev/null || true
 	[ -n "${TRACER_PID:-}" ] && kill -CONT "$TRACER_PID" 2>/dev/null
 	cleanup_processes
 	[ -z "${MNT:-}" ] || umount "$MNT" 2>/dev/null || true
@@ -106,6 +107,62 @@ stopped_load() {
 	# Nothing lost, so every dead child is in the trace: no slack.
 	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
 	! grep -q '"event":"lost"' "$JSON"
+}
+
+# policy_of TID: its scheduling policy as chrt names it (SCHED_IDLE, ...).
+policy_of() { chrt -p "$1" | sed -nE 's/.*scheduling policy: (SCHED_[A-Z]+).*/\1/p'; }
+
+# policies: "TID POLICY" per thread of the tracer, reader (the main thread) first.
+policies() {
+	local t
+	echo "$TRACER_PID $(policy_of "$TRACER_PID")"
+	for t in /proc/"$TRACER_PID"/task/*; do
+		[ "${t##*/}" = "$TRACER_PID" ] || echo "${t##*/} $(policy_of "${t##*/}")"
+	done
+}
+
+reader_is() { [ "$(policy_of "$TRACER_PID")" = "$1" ]; }
+
+@test "the reader runs at idle priority and its watchdog at normal; --priority=normal: no watchdog" {
+	start_tracer -j -o "$JSON"
+	wait_for reader_is SCHED_IDLE
+	policies
+	[ "$(policies | wc -l)" -eq 2 ]
+	[ "$(policies | sed -n 2p | cut -d' ' -f2)" = SCHED_OTHER ]
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+
+	start_tracer --priority=normal -j -o "$JSON"
+	sleep 0.5
+	policies
+	[ "$(policies)" = "$TRACER_PID SCHED_OTHER" ]
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+}
+
+# The idle reader only gets CPU time nothing else wants. With a busy loop on
+# every CPU there is none, so only the watchdog raising it keeps the 4 MiB
+# ring from filling under the generator's full rate (a build whose watchdog
+# never raised it lost 3,600-25,000 of 280,000 events here).
+@test "busy loops on every CPU: the idle reader is raised while behind, loses nothing, goes back to idle" {
+	n=20000
+	HOG_PIDS=
+	for _ in $(seq "$(nproc)"); do
+		(while :; do :; done) &
+		HOG_PIDS="$HOG_PIDS $!"
+	done
+	start_tracer -j -v -P "$PORT" -o "$JSON"
+	wait_for reader_is SCHED_IDLE
+	"$LOADGEN" -t 2 -n "$n" -p "$PORT" >/dev/null
+	wait_for reader_is SCHED_IDLE
+	stop_tracer
+	kill $HOG_PIDS
+	HOG_PIDS=
+	cat "$TRACE_ERR" | grep -v '^libbpf:' || true
+	raises=$(sed -nE 's/^socktrace: the reader was raised to normal priority ([0-9]+) times$/\1/p' "$TRACE_ERR")
+	[ "$raises" -gt 0 ]
+	[ "$(counter 3)" -eq 0 ]
+	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
 }
 
 @test "socktrace -j | head -1: quiet exit 0 as soon as the reader is gone" {

@@ -107,6 +107,8 @@ int main(void)
 			{ "-c", "0123456789abcdef", "--comm" }, { "-o", "", "--output" },
 			{ "--attach", "kprobes", "'kprobes'" }, { "--attach", "", "--attach" },
 			{ "--attach", "FENTRY", "--attach" },
+			{ "--priority", "low", "'low'" }, { "--priority", "", "--priority" },
+			{ "--priority", "IDLE", "--priority" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			char name[96];
@@ -135,6 +137,16 @@ int main(void)
 
 			CHECK(cli_parse(2, w, &cfg) == 0 && cfg.attach == ok[i].m, ok[i].arg);
 		}
+	}
+	{
+		char **v = ARGV("-v");
+		char *idle[] = { "socktrace", "--priority=idle", NULL };
+		char *normal[] = { "socktrace", "--priority=normal", NULL };
+
+		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.normal_priority,
+		      "--priority defaults to idle");
+		CHECK(cli_parse(2, idle, &cfg) == 0 && !cfg.normal_priority, "--priority=idle");
+		CHECK(cli_parse(2, normal, &cfg) == 0 && cfg.normal_priority, "--priority=normal");
 	}
 	{
 		char **v = ARGV("-4", "-6");

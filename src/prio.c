@@ -1,0 +1,187 @@
+/* The idle-priority reader and its watchdog thread. */
+#include "prio.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prio_policy.h"
+
+#define SAMPLE_NS (25 * 1000 * 1000ull)
+#define STALL_SAMPLES 8 /* 200 ms of data waiting with the reader not moving */
+
+struct reader_prio {
+	pid_t reader_tid;
+	size_t page;
+	const volatile uint64_t *cons; /* the ring's positions, mapped read-only */
+	const volatile uint64_t *prod;
+	struct prio_policy policy;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;      /* under lock */
+	unsigned long raises;
+	bool warned;
+};
+
+static int set_policy(pid_t tid, int policy)
+{
+	const struct sched_param sp = { .sched_priority = 0 };
+
+	return sched_setscheduler(tid, policy, &sp) ? -errno : 0;
+}
+
+static uint64_t load_pos(const volatile uint64_t *pos)
+{
+	return __atomic_load_n(pos, __ATOMIC_ACQUIRE);
+}
+
+static void apply(struct reader_prio *rp, enum prio_action a)
+{
+	int err;
+
+	if (a == PRIO_KEEP)
+		return;
+	err = set_policy(rp->reader_tid, a == PRIO_RAISE ? SCHED_OTHER : SCHED_IDLE);
+	if (!err && a == PRIO_RAISE)
+		rp->raises++;
+	if (err && !rp->warned) {
+		fprintf(stderr, "socktrace: changing the reader's priority failed: %s\n",
+			strerror(-err));
+		rp->warned = true;
+	}
+}
+
+/* Wakes every SAMPLE_NS until told to stop. */
+static void *watch(void *arg)
+{
+	struct reader_prio *rp = arg;
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&rp->lock);
+	while (!rp->stop) {
+		next.tv_nsec += SAMPLE_NS;
+		if (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&rp->wake, &rp->lock, &next) != ETIMEDOUT)
+			continue;
+		apply(rp, prio_policy_sample(&rp->policy, load_pos(rp->prod), load_pos(rp->cons)));
+	}
+	pthread_mutex_unlock(&rp->lock);
+	return NULL;
+}
+
+static int map_positions(struct reader_prio *rp, int ring_fd)
+{
+	void *cons = mmap(NULL, rp->page, PROT_READ, MAP_SHARED, ring_fd, 0);
+	void *prod = mmap(NULL, rp->page, PROT_READ, MAP_SHARED, ring_fd, rp->page);
+
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		int err = -errno;
+
+		if (cons != MAP_FAILED)
+			munmap(cons, rp->page);
+		if (prod != MAP_FAILED)
+			munmap(prod, rp->page);
+		return err;
+	}
+	rp->cons = cons;
+	rp->prod = prod;
+	return 0;
+}
+
+/* The watchdog takes no signals: SIGINT and SIGTERM are the reader's. */
+static int start_watchdog(struct reader_prio *rp)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int err;
+
+	pthread_mutex_init(&rp->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&rp->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&rp->thread, NULL, watch, rp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pthread_cond_destroy(&rp->wake);
+		pthread_mutex_destroy(&rp->lock);
+	}
+	return err;
+}
+
+struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
+{
+	struct reader_prio *rp = calloc(1, sizeof(*rp));
+	const char *what = "memory";
+	int err = -ENOMEM;
+
+	if (!rp)
+		goto fail;
+	rp->page = (size_t)sysconf(_SC_PAGESIZE);
+	rp->reader_tid = (pid_t)syscall(SYS_gettid);
+	prio_policy_init(&rp->policy, ring_size, STALL_SAMPLES);
+	what = "mapping the ring buffer's positions";
+	err = map_positions(rp, ring_fd);
+	if (err)
+		goto fail;
+	what = "starting the watchdog thread";
+	err = start_watchdog(rp);
+	if (err)
+		goto unmap;
+	what = "setting idle priority";
+	err = set_policy(0, SCHED_IDLE);
+	if (err)
+		goto stop;
+	return rp;
+stop:
+	pthread_mutex_lock(&rp->lock);
+	rp->stop = true;
+	pthread_cond_signal(&rp->wake);
+	pthread_mutex_unlock(&rp->lock);
+	pthread_join(rp->thread, NULL);
+	pthread_cond_destroy(&rp->wake);
+	pthread_mutex_destroy(&rp->lock);
+unmap:
+	munmap((void *)rp->cons, rp->page);
+	munmap((void *)rp->prod, rp->page);
+fail:
+	fprintf(stderr, "socktrace: the reader stays at normal priority: %s failed: %s\n", what,
+		strerror(-err));
+	free(rp);
+	return NULL;
+}
+
+void reader_prio__free(struct reader_prio *rp, FILE *f)
+{
+	if (!rp)
+		return;
+	pthread_mutex_lock(&rp->lock);
+	rp->stop = true;
+	pthread_cond_signal(&rp->wake);
+	pthread_mutex_unlock(&rp->lock);
+	pthread_join(rp->thread, NULL);
+	set_policy(rp->reader_tid, SCHED_OTHER);
+	if (f)
+		fprintf(f, "socktrace: the reader was raised to normal priority %lu times\n",
+			rp->raises);
+	pthread_cond_destroy(&rp->wake);
+	pthread_mutex_destroy(&rp->lock);
+	munmap((void *)rp->cons, rp->page);
+	munmap((void *)rp->prod, rp->page);
+	free(rp);
+}
