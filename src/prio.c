@@ -127,7 +127,7 @@ static int start_watchdog(struct reader_prio *rp)
 struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
 {
 	struct reader_prio *rp = calloc(1, sizeof(*rp));
-	const char *what = "memory";
+	const char *what = "allocating its state";
 	int err = -ENOMEM;
 
 	if (!rp)
