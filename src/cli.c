@@ -53,8 +53,8 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, "METHOD", 0,
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
 	{ "priority", OPT_PRIORITY, "PRIO", 0,
-	  "idle (default): read events in CPU time the host leaves unused, at normal priority "
-	  "only while behind; normal: always at normal priority", 0 },
+	  "idle (default): read events in CPU time the host leaves unused, raised to real-time "
+	  "priority only while behind; normal: always at normal priority", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", 0 },
 	{ 0 },

@@ -1,8 +1,9 @@
 /* The reader's CPU priority (--priority). At idle (SCHED_IDLE) the reader
  * only takes CPU time the traced host leaves unused, instead of taking it
  * from the host's own work; a watchdog thread at normal priority raises it
- * back while it falls behind (src/prio_policy.c), so a busy host delays the
- * trace a little but does not lose it. */
+ * to the lowest real-time priority while it falls behind
+ * (src/prio_policy.c), so a busy host delays the trace a little but does not
+ * lose it. */
 #ifndef SOCKTRACE_PRIO_H
 #define SOCKTRACE_PRIO_H
 
@@ -17,7 +18,7 @@ struct reader_prio;
  * (said on stderr). */
 struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size);
 
-/* Stops the watchdog and puts the reader back at normal priority; prints
+/* Stops the watchdog and puts the reader at normal priority; prints
  * how often it was raised to f, if not NULL. */
 void reader_prio__free(struct reader_prio *rp, FILE *f);
 

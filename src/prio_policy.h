@@ -1,5 +1,5 @@
-/* When a reader kept at idle CPU priority must be raised to normal
- * priority, and when it may go back: decided from the ring buffer's
+/* When a reader kept at idle CPU priority must be raised (src/prio.c says
+ * to what), and when it may go back: decided from the ring buffer's
  * producer and consumer positions, sampled at a fixed interval by a
  * watchdog (src/prio.c). Pure: no threads, no syscalls. */
 #ifndef SOCKTRACE_PRIO_POLICY_H
@@ -20,7 +20,7 @@ struct prio_policy {
 
 enum prio_action {
 	PRIO_KEEP,
-	PRIO_RAISE, /* to normal priority */
+	PRIO_RAISE, /* out of idle priority */
 	PRIO_LOWER, /* back to idle */
 };
 

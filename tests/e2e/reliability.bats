@@ -160,7 +160,7 @@ reader_is() { [ "$(policy_of "$TRACER_PID")" = "$1" ]; }
 	kill $HOG_PIDS
 	HOG_PIDS=
 	grep -v '^libbpf:' "$TRACE_ERR" || true
-	raises=$(sed -nE 's/^socktrace: the reader was raised to normal priority ([0-9]+) times$/\1/p' "$TRACE_ERR")
+	raises=$(sed -nE 's/^socktrace: the reader was raised to real-time priority ([0-9]+) times$/\1/p' "$TRACE_ERR")
 	[ "$raises" -gt 0 ]
 	[ "$(counter 3)" -eq 0 ]
 	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
