@@ -96,23 +96,22 @@ static void *watch(void *arg)
 	return NULL;
 }
 
+/* The ring's consumer and producer positions: its first two pages, mapped
+ * read-only in one piece. */
 static int map_positions(struct reader_prio *rp, int ring_fd)
 {
-	void *cons = mmap(NULL, rp->page, PROT_READ, MAP_SHARED, ring_fd, 0);
-	void *prod = mmap(NULL, rp->page, PROT_READ, MAP_SHARED, ring_fd, rp->page);
+	const char *p = mmap(NULL, 2 * rp->page, PROT_READ, MAP_SHARED, ring_fd, 0);
 
-	if (cons == MAP_FAILED || prod == MAP_FAILED) {
-		int err = -errno;
-
-		if (cons != MAP_FAILED)
-			munmap(cons, rp->page);
-		if (prod != MAP_FAILED)
-			munmap(prod, rp->page);
-		return err;
-	}
-	rp->cons = cons;
-	rp->prod = prod;
+	if (p == MAP_FAILED)
+		return -errno;
+	rp->cons = (const volatile uint64_t *)p;
+	rp->prod = (const volatile uint64_t *)(p + rp->page);
 	return 0;
+}
+
+static void unmap_positions(struct reader_prio *rp)
+{
+	munmap((void *)rp->cons, 2 * rp->page);
 }
 
 /* The watchdog takes no signals: SIGINT and SIGTERM are the reader's. */
@@ -136,6 +135,17 @@ static int start_watchdog(struct reader_prio *rp)
 		pthread_mutex_destroy(&rp->lock);
 	}
 	return err;
+}
+
+static void stop_watchdog(struct reader_prio *rp)
+{
+	pthread_mutex_lock(&rp->lock);
+	rp->stop = true;
+	pthread_cond_signal(&rp->wake);
+	pthread_mutex_unlock(&rp->lock);
+	pthread_join(rp->thread, NULL);
+	pthread_cond_destroy(&rp->wake);
+	pthread_mutex_destroy(&rp->lock);
 }
 
 struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
@@ -170,16 +180,9 @@ struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
 	return rp;
 stop:
 	set_policy(0, SCHED_OTHER); /* not left at the raise if idle failed */
-	pthread_mutex_lock(&rp->lock);
-	rp->stop = true;
-	pthread_cond_signal(&rp->wake);
-	pthread_mutex_unlock(&rp->lock);
-	pthread_join(rp->thread, NULL);
-	pthread_cond_destroy(&rp->wake);
-	pthread_mutex_destroy(&rp->lock);
+	stop_watchdog(rp);
 unmap:
-	munmap((void *)rp->cons, rp->page);
-	munmap((void *)rp->prod, rp->page);
+	unmap_positions(rp);
 fail:
 	fprintf(stderr, "socktrace: the reader stays at normal priority: %s failed: %s\n", what,
 		strerror(-err));
@@ -191,18 +194,11 @@ void reader_prio__free(struct reader_prio *rp, FILE *f)
 {
 	if (!rp)
 		return;
-	pthread_mutex_lock(&rp->lock);
-	rp->stop = true;
-	pthread_cond_signal(&rp->wake);
-	pthread_mutex_unlock(&rp->lock);
-	pthread_join(rp->thread, NULL);
+	stop_watchdog(rp);
 	set_policy(rp->reader_tid, SCHED_OTHER);
 	if (f)
 		fprintf(f, "socktrace: the reader was raised to real-time priority %lu times\n",
 			rp->raises);
-	pthread_cond_destroy(&rp->wake);
-	pthread_mutex_destroy(&rp->lock);
-	munmap((void *)rp->cons, rp->page);
-	munmap((void *)rp->prod, rp->page);
+	unmap_positions(rp);
 	free(rp);
 }

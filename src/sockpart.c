@@ -8,20 +8,31 @@ static size_t slot_of(uint64_t sock_id)
 	return sock_id % SOCKPART_SLOTS;
 }
 
-static bool made_from(const struct sockpart_slot *s, const struct st_record *r)
+/* r's key in *k; false if r cannot be kept (no id, a comm too long). */
+static bool key_of(const struct st_record *r, struct sockpart_key *k)
 {
-	return s->sock_id == r->sock_id && s->owner_known == r->owner_known && s->pid == r->pid &&
-	       s->family == r->family && s->lport == r->lport && s->rport == r->rport &&
-	       s->comm_len == r->comm_len && !memcmp(s->comm, r->comm, r->comm_len) &&
-	       !memcmp(s->laddr, r->laddr, sizeof(s->laddr)) &&
-	       !memcmp(s->raddr, r->raddr, sizeof(s->raddr));
+	memset(k, 0, sizeof(*k));
+	if (!r->sock_id || r->comm_len > sizeof(k->comm))
+		return false;
+	k->sock_id = r->sock_id;
+	k->pid = r->pid;
+	k->owner_known = r->owner_known;
+	k->family = (uint8_t)r->family;
+	k->lport = r->lport;
+	k->rport = r->rport;
+	k->comm_len = (uint8_t)r->comm_len;
+	memcpy(k->comm, r->comm, r->comm_len);
+	memcpy(k->laddr, r->laddr, sizeof(k->laddr));
+	memcpy(k->raddr, r->raddr, sizeof(k->raddr));
+	return true;
 }
 
 const char *sockpart_get(const struct sockpart_cache *c, const struct st_record *r, size_t *len)
 {
 	const struct sockpart_slot *s = &c->slots[slot_of(r->sock_id)];
+	struct sockpart_key k;
 
-	if (!r->sock_id || !made_from(s, r))
+	if (!key_of(r, &k) || memcmp(&s->key, &k, sizeof(k)))
 		return NULL;
 	*len = s->len;
 	return s->text;
@@ -32,20 +43,10 @@ void sockpart_put(struct sockpart_cache *c, const struct st_record *r, const cha
 {
 	struct sockpart_slot *s = &c->slots[slot_of(r->sock_id)];
 
-	if (!r->sock_id || len > sizeof(s->text) || r->comm_len > sizeof(s->comm)) {
-		s->sock_id = 0;
+	if (len > sizeof(s->text) || !key_of(r, &s->key)) {
+		s->key.sock_id = 0;
 		return;
 	}
-	s->sock_id = r->sock_id;
-	s->owner_known = r->owner_known;
-	s->pid = r->pid;
-	s->comm_len = r->comm_len;
-	memcpy(s->comm, r->comm, r->comm_len);
-	s->family = r->family;
-	s->lport = r->lport;
-	s->rport = r->rport;
-	memcpy(s->laddr, r->laddr, sizeof(s->laddr));
-	memcpy(s->raddr, r->raddr, sizeof(s->raddr));
 	s->len = len;
 	memcpy(s->text, text, len);
 }

@@ -15,17 +15,23 @@
 #define SOCKPART_SLOTS 256 /* sockets with records in flight at once, at most */
 #define SOCKPART_MAX 384   /* longest text kept; longer is formatted every time */
 
-struct sockpart_slot {
-	uint64_t sock_id; /* 0: empty (ids start at 1) */
-	bool owner_known;
+/* What a kept text was made from: the socket's id, owner and endpoints.
+ * Built zeroed (sockpart.c), so two keys compare as bytes. */
+struct sockpart_key {
+	uint64_t sock_id; /* 0: an empty slot (ids start at 1) */
 	uint32_t pid;
-	size_t comm_len;
-	char comm[ST_COMM_LEN];
-	unsigned family;
+	uint8_t owner_known;
+	uint8_t family;
 	uint16_t lport;
 	uint16_t rport;
+	uint8_t comm_len;
+	char comm[ST_COMM_LEN];
 	uint8_t laddr[16];
 	uint8_t raddr[16];
+};
+
+struct sockpart_slot {
+	struct sockpart_key key;
 	size_t len;
 	char text[SOCKPART_MAX];
 };

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "records.h"
 #include "sink.h"
 #include "sockpart.h"
 
@@ -37,20 +38,10 @@ static const char *render(const struct st_record *r, uint64_t lost)
 
 static struct st_record rec(unsigned type)
 {
-	struct st_record r;
+	struct st_record r = curl_record(type, 6, 12);
 
-	memset(&r, 0, sizeof(r));
-	r.type = type;
-	r.family = 6;
-	r.owner_known = true;
-	r.pid = 321;
-	strcpy(r.comm, "curl");
-	r.comm_len = 4;
-	r.sock_id = 12;
 	r.ts_ns = 5000;
 	r.unix_ns = 1795462801123456789ull;
-	r.laddr[15] = 1, r.lport = 40000;
-	r.raddr[15] = 1, r.rport = 80;
 	return r;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "records.h"
 #include "sink.h"
 
 struct capture {
@@ -40,19 +41,7 @@ static void close_capture(struct capture *c)
 
 static struct st_record rec(unsigned type)
 {
-	struct st_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = type;
-	r.family = 4;
-	r.owner_known = true;
-	r.pid = 321;
-	strcpy(r.comm, "curl");
-	r.comm_len = 4;
-	r.sock_id = 12;
-	r.laddr[0] = 127, r.laddr[3] = 1, r.lport = 40000;
-	r.raddr[0] = 127, r.raddr[3] = 1, r.rport = 80;
-	return r;
+	return curl_record(type, 4, 12);
 }
 
 int main(void)

@@ -1,24 +1,14 @@
 /* sockpart: kept text is given back only for the same socket, owner and
  * endpoints. */
 #include "check.h"
+#include "records.h"
 #include "sockpart.h"
 
 static struct sockpart_cache cache;
 
 static struct st_record rec(uint64_t id)
 {
-	struct st_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.sock_id = id;
-	r.family = 4;
-	r.owner_known = true;
-	r.pid = 321;
-	strcpy(r.comm, "curl");
-	r.comm_len = 4;
-	r.laddr[0] = 127, r.laddr[3] = 1, r.lport = 40000;
-	r.raddr[0] = 127, r.raddr[3] = 1, r.rport = 80;
-	return r;
+	return curl_record(0, 4, id);
 }
 
 /* Whether r finds the text "T" that was kept for base. */
