@@ -68,13 +68,13 @@ struct st_event {
 	__u8 flags;       /* ST_F_* */
 	__u8 pad0[3];
 	__u32 pid;        /* owner tgid (valid when ST_F_OWNER_KNOWN) */
-	__u32 pad1;
+	__u32 commit;     /* ring slot: its CPU's position + 1 once written */
 	__u64 ts_ns;      /* bpf_ktime_get_ns() */
 	__u64 sock_id;    /* per-run socket id, never an address */
 	__u64 in_state_ns;/* time spent in old_state; for CLOSE the connection's life */
 	__u16 lport;      /* host byte order */
 	__u16 rport;
-	__u32 pad2;
+	__u32 seq;        /* order of reservation across all CPUs (wraps) */
 	__u8 laddr[16];   /* IPv4: first 4 bytes */
 	__u8 raddr[16];
 	char comm[ST_COMM_LEN];
@@ -95,5 +95,21 @@ struct st_close {
 };
 
 _Static_assert(sizeof(struct st_close) == 128, "st_close layout changed");
+
+/* Records travel in one ring per CPU (bpf/socktrace.bpf.c reserve(),
+ * src/pring.c reads them): an array of slots, each holding one record, and
+ * the ring's two positions, counted in slots. The kernel writes head, user
+ * space tail; each on a cache line of its own. */
+#define ST_SLOT_SIZE 128
+
+struct st_ring_pos {
+	__u64 head;      /* slots reserved by this CPU */
+	__u64 pad0[7];
+	__u64 tail;      /* slots read by user space */
+	__u64 pad1[7];
+};
+
+_Static_assert(sizeof(struct st_close) == ST_SLOT_SIZE, "a slot holds the largest record");
+_Static_assert(sizeof(struct st_ring_pos) == 128, "st_ring_pos layout changed");
 
 #endif /* SOCKTRACE_H */
