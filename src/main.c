@@ -47,13 +47,7 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
  * with the watchdog that raises it while it falls behind. */
 static struct reader_prio *start_reader_prio(const struct config *cfg, const struct tracer *t)
 {
-	uint64_t ring_size;
-	int ring_fd;
-
-	if (cfg->normal_priority)
-		return NULL;
-	ring_fd = tracer_ring(t, &ring_size);
-	return reader_prio__start(ring_fd, ring_size);
+	return cfg->normal_priority ? NULL : reader_prio__start(tracer_ring(t));
 }
 
 int main(int argc, char **argv)

@@ -8,21 +8,19 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "prio_policy.h"
+#include "pring.h"
 
 #define SAMPLE_NS (25 * 1000 * 1000ull)
 #define STALL_SAMPLES 8 /* 200 ms of data waiting with the reader not moving */
 
 struct reader_prio {
 	pid_t reader_tid;
-	size_t page;
-	const volatile uint64_t *cons; /* the ring's positions, mapped read-only */
-	const volatile uint64_t *prod;
+	const struct pring *ring;
 	struct prio_policy policy;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -53,11 +51,6 @@ static int set_policy(pid_t tid, int policy)
 	return sched_setscheduler(tid, policy, &sp) ? -errno : 0;
 }
 
-static uint64_t load_pos(const volatile uint64_t *pos)
-{
-	return __atomic_load_n(pos, __ATOMIC_ACQUIRE);
-}
-
 static void apply(struct reader_prio *rp, enum prio_action a)
 {
 	int err;
@@ -79,6 +72,7 @@ static void *watch(void *arg)
 {
 	struct reader_prio *rp = arg;
 	struct timespec next;
+	uint64_t reserved, read;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&rp->lock);
@@ -90,28 +84,11 @@ static void *watch(void *arg)
 		}
 		if (pthread_cond_timedwait(&rp->wake, &rp->lock, &next) != ETIMEDOUT)
 			continue;
-		apply(rp, prio_policy_sample(&rp->policy, load_pos(rp->prod), load_pos(rp->cons)));
+		pring_positions(rp->ring, &reserved, &read);
+		apply(rp, prio_policy_sample(&rp->policy, reserved, read));
 	}
 	pthread_mutex_unlock(&rp->lock);
 	return NULL;
-}
-
-/* The ring's consumer and producer positions: its first two pages, mapped
- * read-only in one piece. */
-static int map_positions(struct reader_prio *rp, int ring_fd)
-{
-	const char *p = mmap(NULL, 2 * rp->page, PROT_READ, MAP_SHARED, ring_fd, 0);
-
-	if (p == MAP_FAILED)
-		return -errno;
-	rp->cons = (const volatile uint64_t *)p;
-	rp->prod = (const volatile uint64_t *)(p + rp->page);
-	return 0;
-}
-
-static void unmap_positions(struct reader_prio *rp)
-{
-	munmap((void *)rp->cons, 2 * rp->page);
 }
 
 /* The watchdog takes no signals: SIGINT and SIGTERM are the reader's. */
@@ -148,7 +125,7 @@ static void stop_watchdog(struct reader_prio *rp)
 	pthread_mutex_destroy(&rp->lock);
 }
 
-struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
+struct reader_prio *reader_prio__start(const struct pring *ring)
 {
 	struct reader_prio *rp = calloc(1, sizeof(*rp));
 	const char *what = "allocating its state";
@@ -156,17 +133,16 @@ struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
 
 	if (!rp)
 		goto fail;
-	rp->page = (size_t)sysconf(_SC_PAGESIZE);
 	rp->reader_tid = (pid_t)syscall(SYS_gettid);
-	prio_policy_init(&rp->policy, ring_size, STALL_SAMPLES);
-	what = "mapping the ring buffer's positions";
-	err = map_positions(rp, ring_fd);
-	if (err)
-		goto fail;
+	rp->ring = ring;
+	/* In slots over all CPUs: raised when half of one CPU's ring waits (a
+	 * quarter of all on two CPUs), so that a load on one CPU is caught
+	 * before its ring is full. */
+	prio_policy_init(&rp->policy, 2 * pring_capacity(ring), STALL_SAMPLES);
 	what = "starting the watchdog thread";
 	err = start_watchdog(rp);
 	if (err)
-		goto unmap;
+		goto fail;
 	/* Only where the watchdog can raise it: idle and never raised, a busy
 	 * host would starve it. */
 	what = "trying the real-time priority the watchdog raises it to";
@@ -181,8 +157,6 @@ struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size)
 stop:
 	set_policy(0, SCHED_OTHER); /* not left at the raise if idle failed */
 	stop_watchdog(rp);
-unmap:
-	unmap_positions(rp);
 fail:
 	fprintf(stderr, "socktrace: the reader stays at normal priority: %s failed: %s\n", what,
 		strerror(-err));
@@ -199,6 +173,5 @@ void reader_prio__free(struct reader_prio *rp, FILE *f)
 	if (f)
 		fprintf(f, "socktrace: the reader was raised to real-time priority %lu times\n",
 			rp->raises);
-	unmap_positions(rp);
 	free(rp);
 }

@@ -11,12 +11,13 @@
 #include <stdio.h>
 
 struct reader_prio;
+struct pring;
 
-/* Puts the calling thread, the ring buffer's reader, at idle priority and
- * starts the watchdog over the ring buffer map ring_fd of ring_size bytes.
- * NULL when that could not be set up: the reader stays at normal priority
- * (said on stderr). */
-struct reader_prio *reader_prio__start(int ring_fd, uint64_t ring_size);
+/* Puts the calling thread, the event rings' reader, at idle priority and
+ * starts the watchdog over the rings, which must outlive it. NULL when that
+ * could not be set up: the reader stays at normal priority (said on
+ * stderr). */
+struct reader_prio *reader_prio__start(const struct pring *ring);
 
 /* Stops the watchdog and puts the reader at normal priority; prints
  * how often it was raised to f, if not NULL. */

@@ -17,12 +17,14 @@
 #include "kbtf.h"
 #include "kfilter.h"
 #include "premaps.h"
+#include "pring.h"
 #include "socktrace.skel.h"
 #include "tracing_secs.h"
 
-/* The kernel side wakes us only each time another 512 KiB is waiting
- * (WAKEUP_SHIFT in bpf/socktrace.bpf.c); otherwise we drain the ring on
- * this timer, so a reader sees each event within POLL_MS plus write time. */
+/* The kernel side wakes us only each time a CPU's ring fills by another
+ * eighth (RING_WAKE_SHIFT in bpf/socktrace.bpf.c); otherwise we drain the
+ * rings on this timer, so a reader sees each event within POLL_MS plus
+ * write time. */
 #define POLL_MS 50
 #define LOST_CHECK_NS 200000000ull
 #define MAX_LINKS 8
@@ -30,7 +32,10 @@
 struct tracer {
 	struct tracing_secs *secs; /* outlives obj, which points into it */
 	struct tracer_obj obj;
-	struct ring_buffer *rb;
+	struct ring_buffer *doorbell; /* what poll waits on */
+	struct pring *ring;
+	void *slots_mem, *pos_mem; /* the rings' maps, mapped */
+	size_t slots_len, pos_len;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	struct sink *sink;
@@ -66,16 +71,22 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static void on_record(void *ctx, const void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	struct st_record r;
 
 	if (decode_event(data, size, t->mono_to_unix_ns, &r)) {
 		t->bad_records++;
-		return 0;
+		return;
 	}
 	sink_event(t->sink, &r);
+}
+
+/* Doorbell records only wake poll(); the rings hold the events. */
+static int on_doorbell(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
 	return 0;
 }
 
@@ -147,7 +158,26 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 }
 
 /* The maps created beside the rest of the preparation (premaps.h). */
-static const char *const premade[] = { "socks", "listeners", "connecting", "events", NULL };
+static const char *const premade[] = { "socks", "ring_slots", "listeners", "connecting",
+				       "ring_pos", "doorbell", NULL };
+
+/* A ring per possible CPU (pring_shift_for() sizes them); before the maps
+ * are made. */
+static int size_rings(struct tracer_obj *o)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int err;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	o->ncpus = (unsigned)ncpus;
+	o->ring_shift = pring_shift_for(o->ncpus);
+	o->skel->rodata->ring_shift = o->ring_shift;
+	err = bpf_map__set_max_entries(o->skel->maps.ring_slots, o->ncpus << o->ring_shift);
+	if (!err)
+		err = bpf_map__set_max_entries(o->skel->maps.ring_pos, o->ncpus);
+	return err;
+}
 
 int tracer_open_obj(struct tracer_obj *o, bool cut)
 {
@@ -168,6 +198,8 @@ int tracer_open_obj(struct tracer_obj *o, bool cut)
 	o->skel = socktrace_bpf__open_opts(&opts);
 	if (!o->skel)
 		err = -errno;
+	if (!err)
+		err = size_rings(o);
 	if (!err)
 		o->premaps = premaps__start(o->skel->obj, premade);
 	if (err)
@@ -244,6 +276,39 @@ struct tracer *tracer__open(bool verbose)
 	return t;
 }
 
+/* Maps a BPF_F_MMAPABLE array map whole; *len: the length mapped. */
+static void *map_array(const struct bpf_map *map, int prot, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t bytes = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
+	void *p;
+
+	*len = (bytes + page - 1) / page * page;
+	p = mmap(NULL, *len, prot, MAP_SHARED, bpf_map__fd(map), 0);
+	if (p == MAP_FAILED) {
+		*len = 0;
+		return NULL;
+	}
+	return p;
+}
+
+static int open_rings(struct tracer *t)
+{
+	struct socktrace_bpf *skel = t->obj.skel;
+
+	t->slots_mem = map_array(skel->maps.ring_slots, PROT_READ, &t->slots_len);
+	if (!t->slots_mem)
+		return -errno;
+	t->pos_mem = map_array(skel->maps.ring_pos, PROT_READ | PROT_WRITE, &t->pos_len);
+	if (!t->pos_mem)
+		return -errno;
+	t->ring = pring__new(t->slots_mem, t->pos_mem, t->obj.ncpus, t->obj.ring_shift);
+	if (!t->ring)
+		return -ENOMEM;
+	t->doorbell = ring_buffer__new(bpf_map__fd(skel->maps.doorbell), on_doorbell, NULL, NULL);
+	return t->doorbell ? 0 : -errno;
+}
+
 int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
 		 struct sink *sink, const struct kbtf *vmlinux)
 {
@@ -268,10 +333,10 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 	if (attach_chosen(t, plan))
 		return -1;
 	seed_existing(t, plan);
-	t->rb = ring_buffer__new(bpf_map__fd(t->obj.skel->maps.events), on_event, t, NULL);
-	if (!t->rb) {
-		fprintf(stderr, "socktrace: creating the ring buffer reader failed: %s\n",
-			strerror(errno));
+	err = open_rings(t);
+	if (err) {
+		fprintf(stderr, "socktrace: setting up the event rings' reader failed: %s\n",
+			strerror(-err));
 		return -1;
 	}
 	t->mono_to_unix_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
@@ -282,7 +347,12 @@ void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
-	ring_buffer__free(t->rb);
+	ring_buffer__free(t->doorbell);
+	pring__free(t->ring);
+	if (t->slots_mem)
+		munmap(t->slots_mem, t->slots_len);
+	if (t->pos_mem)
+		munmap(t->pos_mem, t->pos_len);
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	tracer_close_obj(&t->obj);
@@ -290,10 +360,9 @@ void tracer__free(struct tracer *t)
 	free(t);
 }
 
-int tracer_ring(const struct tracer *t, uint64_t *size)
+const struct pring *tracer_ring(const struct tracer *t)
 {
-	*size = bpf_map__max_entries(t->obj.skel->maps.events);
-	return bpf_map__fd(t->obj.skel->maps.events);
+	return t->ring;
 }
 
 static uint64_t read_counter(struct tracer *t, uint32_t idx)
@@ -334,9 +403,9 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 
 	sink_begin(t->sink);
 	while (!*stop) {
-		err = ring_buffer__poll(t->rb, POLL_MS);
-		if (err == 0)
-			err = ring_buffer__consume(t->rb);
+		err = ring_buffer__poll(t->doorbell, POLL_MS);
+		if (err >= 0)
+			pring_drain(t->ring, false, on_record, t);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "socktrace: reading events failed: %s\n", strerror(-err));
 			status = 1;
@@ -350,7 +419,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 		if (err)
 			return output_failed(err);
 	}
-	ring_buffer__consume(t->rb);
+	pring_drain(t->ring, true, on_record, t);
 	report_lost(t);
 	err = sink_end(t->sink);
 	if (err)
@@ -361,9 +430,10 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 	if (t->verbose)
 		fprintf(stderr,
 			"socktrace: kernel emitted %llu events, filtered out %llu, lost %llu; "
-			"%llu bad records\n",
+			"%llu bad records, %llu never written\n",
 			(unsigned long long)read_counter(t, ST_CNT_EMITTED),
 			(unsigned long long)read_counter(t, ST_CNT_FILTERED),
-			(unsigned long long)t->lost_reported, (unsigned long long)t->bad_records);
+			(unsigned long long)t->lost_reported, (unsigned long long)t->bad_records,
+			(unsigned long long)pring_skipped(t->ring));
 	return status;
 }

@@ -14,6 +14,7 @@ struct tracer;
 struct socktrace_bpf;
 struct kbtf;
 struct premaps;
+struct pring;
 
 /* The BPF object opened so that loading it never needs libbpf to read the
  * whole kernel BTF: programs that attach by BTF id are in tracing_secs.h's
@@ -26,6 +27,7 @@ struct tracer_obj {
 	int core_fd; /* what CO-RE relocates against, until loaded; -1 if none */
 	bool whole_btf; /* the cut could not be made: core_fd had all of it */
 	struct premaps *premaps;
+	unsigned ncpus, ring_shift; /* the event rings: one per CPU, 1 << ring_shift slots */
 };
 
 /* Open; configure (tracer_configure), then load against vmlinux, which
@@ -57,8 +59,8 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 		 struct sink *sink, const struct kbtf *vmlinux);
 void tracer__free(struct tracer *t);
 
-/* The started tracer's ring buffer map: its fd, and its size in *size. */
-int tracer_ring(const struct tracer *t, uint64_t *size);
+/* The started tracer's event rings. */
+const struct pring *tracer_ring(const struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit
  * status: 0 (stopped, or the reader went away), 1 on an error. */

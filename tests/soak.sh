@@ -4,9 +4,10 @@
 # memory (RssAnon: heap, stacks) at the end is within 10% (at least 512 KiB)
 # of what it was after the first round, and the kernel's socket map holds no
 # more entries than there are live TCP sockets. File and shared mappings are
-# not counted: the binary, the libraries and the ring buffer (a fixed 8 MiB
-# double mapping) cannot grow with connections, and 6.1 faults the ring in
-# when it is first read, which would look like growth after the first round.
+# not counted: the binary, the libraries and the event rings (a fixed 4 MiB
+# mapping here) cannot grow with connections, and the rings' pages are
+# faulted in when first read, which would look like growth after the first
+# round.
 #   tests/soak.sh BUILD_DIR [CONNS] [SOCKTRACE ARGS...]
 # CONNS defaults to 1000000 (the suite runs it short). --timeline is the
 # default mode: it is the one that keeps per-connection state in user space.

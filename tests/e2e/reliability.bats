@@ -53,7 +53,8 @@ counter() {
 }
 
 # stopped_load N: runs N loadgen connections on $PORT while the tracer is
-# stopped (SIGSTOP), so its 4 MiB ring fills, then lets it go on.
+# stopped (SIGSTOP), so its event rings fill (16,384 records a CPU here),
+# then lets it go on.
 stopped_load() {
 	kill -STOP "$TRACER_PID"
 	"$LOADGEN" -t 2 -n "$1" -p "$PORT" >/dev/null
@@ -62,7 +63,7 @@ stopped_load() {
 }
 
 @test "SIGSTOP under load: every event is written or counted lost, JSON" {
-	n=5000 # 70,000 records: more than the 4 MiB ring holds
+	n=5000 # 70,000 records: more than the rings hold
 	start_tracer -j -v -P "$PORT" -o "$JSON"
 	stopped_load "$n"
 	stop_tracer
@@ -142,7 +143,7 @@ reader_is() { [ "$(policy_of "$TRACER_PID")" = "$1" ]; }
 
 # The idle reader only gets CPU time nothing else wants. With a busy loop on
 # every CPU there is none, so only the watchdog raising it in time keeps the
-# 4 MiB ring from filling under the generator's full rate. A build whose
+# event rings from filling under the generator's full rate. A build whose
 # watchdog read its thresholds from an unset variable raised it too late,
 # lost 3,600-25,000 of 280,000 events here, and failed this test.
 @test "busy loops on every CPU: the idle reader is raised while behind, loses nothing, goes back to idle" {
