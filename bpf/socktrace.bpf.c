@@ -372,15 +372,16 @@ __noinline int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint
 }
 
 /* Records go to a ring of this CPU's own (ring_slots, ring_pos) instead of
- * a BPF ring buffer: on this project's VM a ring buffer record cost 370 ns
- * a run of a program that makes one (the floor tracer), a slot of a ring
- * per CPU 200 ns, so 14 records a connection cost 2.8 us less. The BPF ring
- * buffer serialises every CPU's reservations under one spinlock with
- * interrupts off; here a CPU's head is only ever raised by that CPU, so
- * the only shared write is the sequence number that orders records across
- * CPUs (next_seq). A program that interrupts another on the same CPU (a
- * softirq's) reserves after it by the atomic add on head; both commit on
- * their own. Reading back and ordering is src/pring.c's. */
+ * a BPF ring buffer, which serialises every CPU's reservations under one
+ * spinlock with interrupts off. On this project's VM a program making one
+ * record a run (the floor tracer) cost 219-427 ns with the BPF ring buffer
+ * and 146-209 ns with a slot of a ring per CPU; socktrace's programs took
+ * 0.3-2.2 us less a connection (README, "Benchmark"). Here a CPU's head is
+ * only ever raised by that CPU, so the only shared write is the sequence
+ * number that orders records across CPUs (next_seq). A program that
+ * interrupts another on the same CPU (a softirq's) reserves after it by the
+ * atomic add on head; both commit on their own. Reading back and ordering
+ * is src/pring.c's. */
 __u64 next_seq = 0;
 
 /* Slots left free beyond those checked: reservations on the same CPU that
