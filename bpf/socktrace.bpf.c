@@ -405,14 +405,14 @@ static __always_inline void *reserve(__u64 size, struct slot_ref *ref)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct st_ring_pos *rp = bpf_map_lookup_elem(&ring_pos, &cpu);
-	__u64 slots = 1ull << ring_shift, head, pos;
+	__u64 slots = 1ull << ring_shift, tail, pos;
 	struct st_event *e;
 	__u32 idx;
 
 	if (!rp)
 		return NULL;
-	head = *(volatile __u64 *)&rp->head;
-	if (head - *(volatile __u64 *)&rp->tail >= slots - RING_NEST_ROOM) {
+	tail = *(volatile __u64 *)&rp->tail;
+	if (*(volatile __u64 *)&rp->head - tail >= slots - RING_NEST_ROOM) {
 		count(ST_CNT_LOST);
 		return NULL;
 	}
@@ -424,8 +424,7 @@ static __always_inline void *reserve(__u64 size, struct slot_ref *ref)
 	__builtin_memset(e, 0, size);
 	e->seq = (__u32)__sync_fetch_and_add(&next_seq, 1);
 	ref->commit = (__u32)(pos + 1);
-	ref->wake = ((pos + 1 - *(volatile __u64 *)&rp->tail) &
-		     ((slots >> RING_WAKE_SHIFT) - 1)) == 0;
+	ref->wake = ((pos + 1 - tail) & ((slots >> RING_WAKE_SHIFT) - 1)) == 0;
 	return e;
 }
 
