@@ -33,9 +33,15 @@ void sink_event(struct sink *s, const struct st_record *r)
 	s->ops->event(s, r);
 }
 
-void sink_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
+void sink_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+	       uint64_t unix_ns)
 {
-	s->ops->lost(s, count, ts_ns, unix_ns);
+	s->ops->lost(s, why, count, ts_ns, unix_ns);
+}
+
+const char *sink_loss_note(enum sink_loss why)
+{
+	return why == SINK_LOSS_SKIPPED ? " (program runs the kernel skipped)" : "";
 }
 
 int sink_end(struct sink *s)

@@ -25,8 +25,14 @@ void sink__free(struct sink *s);
 
 void sink_begin(struct sink *s);
 void sink_event(struct sink *s, const struct st_record *r);
-/* count events were dropped by the kernel side (ring buffer full). */
-void sink_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns);
+/* Why events are missing from the trace. */
+enum sink_loss {
+	SINK_LOSS_RING_FULL, /* count records found their CPU's ring full */
+	SINK_LOSS_SKIPPED,   /* the kernel skipped count runs of our programs */
+};
+/* count events are missing, for why. */
+void sink_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+	       uint64_t unix_ns);
 /* Writes out buffered output; returns 0 or -errno of a failed write. */
 int sink_flush(struct sink *s);
 /* Writes any trailer and flushes; returns 0 or -errno of a failed write. */

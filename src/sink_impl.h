@@ -7,7 +7,8 @@
 struct sink_ops {
 	void (*begin)(struct sink *s);
 	void (*event)(struct sink *s, const struct st_record *r);
-	void (*lost)(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns);
+	void (*lost)(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+		     uint64_t unix_ns);
 	void (*end)(struct sink *s);
 	void (*destroy)(struct sink *s); /* frees what the implementation holds */
 };
@@ -18,6 +19,9 @@ struct sink {
 	struct outbuf *out;
 	struct sink_opts opts;
 };
+
+/* What text lines add to "LOST n events" for why: "" for a full ring. */
+const char *sink_loss_note(enum sink_loss why);
 
 /* Allocates size bytes (an implementation's struct, struct sink first),
  * zeroed, with the common part filled in. */

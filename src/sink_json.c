@@ -138,7 +138,8 @@ static void json_event(struct sink *s, const struct st_record *r)
 	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
-static void json_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
+static void json_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+		      uint64_t unix_ns)
 {
 	struct json_sink *js = (struct json_sink *)s;
 	struct wbuf w = { outbuf_reserve(s->out, JSON_LINE_MAX) };
@@ -150,7 +151,10 @@ static void json_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t u
 	W_LIT(&w, ",\"sock\":null,\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,"
 		  "\"lport\":null,\"raddr\":null,\"rport\":null,\"count\":");
 	w_u64(&w, count);
-	W_LIT(&w, "}\n");
+	if (why == SINK_LOSS_SKIPPED)
+		W_LIT(&w, ",\"reason\":\"skipped\"}\n");
+	else
+		W_LIT(&w, ",\"reason\":\"ring_full\"}\n");
 	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 

@@ -123,16 +123,18 @@ static void text_event(struct sink *s, const struct st_record *r)
 	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
-static void text_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
+static void text_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+		      uint64_t unix_ns)
 {
 	(void)ts_ns;
-	char line[96], tbuf[32] = "";
+	char line[128], tbuf[32] = "";
 	int n;
 
 	if (s->opts.timestamps)
 		fmt_clock_ms(tbuf, sizeof(tbuf), unix_ns);
-	n = snprintf(line, sizeof(line), "%s%sLOST %llu events\n", tbuf,
-		     s->opts.timestamps ? " " : "", (unsigned long long)count);
+	n = snprintf(line, sizeof(line), "%s%sLOST %llu events%s\n", tbuf,
+		     s->opts.timestamps ? " " : "", (unsigned long long)count,
+		     sink_loss_note(why));
 	outbuf_write(s->out, line, (size_t)n);
 }
 

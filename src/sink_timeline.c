@@ -168,14 +168,15 @@ static void timeline_event(struct sink *s, const struct st_record *r)
 	}
 }
 
-static void timeline_lost(struct sink *s, uint64_t count, uint64_t ts_ns, uint64_t unix_ns)
+static void timeline_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
+			  uint64_t unix_ns)
 {
-	char line[96];
+	char line[128];
 
 	(void)ts_ns, (void)unix_ns;
 	put_line(s, line, snprintf(line, sizeof(line),
-				   "LOST %llu events: some timelines below are incomplete\n\n",
-				   (unsigned long long)count));
+				   "LOST %llu events%s: some timelines below are incomplete\n\n",
+				   (unsigned long long)count, sink_loss_note(why)));
 }
 
 static void print_open(const void *node, VISIT when, void *sink)

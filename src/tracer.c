@@ -41,7 +41,7 @@ struct tracer {
 	struct sink *sink;
 	bool verbose;
 	int64_t mono_to_unix_ns;
-	uint64_t lost_reported;
+	uint64_t lost_reported, skipped_reported;
 	uint64_t bad_records;
 	int ncpus;
 };
@@ -376,14 +376,40 @@ static uint64_t read_counter(struct tracer *t, uint32_t idx)
 	return sum;
 }
 
-static void report_lost(struct tracer *t)
+/* Runs of our programs that the kernel skipped since they were loaded
+ * (bpf_prog_info's recursion_misses, 5.12 and later; 0 before): another
+ * BPF program was running on that CPU, or the same one, interrupted. Each
+ * is an event, or part of one, missing from the trace. */
+static uint64_t skipped_runs(const struct tracer *t)
 {
-	uint64_t lost = read_counter(t, ST_CNT_LOST);
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, t->obj.skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+/* Tells the sink of losses since the last call. */
+static void report_losses(struct tracer *t)
+{
+	uint64_t lost = read_counter(t, ST_CNT_LOST), skipped = skipped_runs(t);
 
 	if (lost > t->lost_reported) {
-		sink_lost(t->sink, lost - t->lost_reported, clock_ns(CLOCK_MONOTONIC),
-			  clock_ns(CLOCK_REALTIME));
+		sink_lost(t->sink, SINK_LOSS_RING_FULL, lost - t->lost_reported,
+			  clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
 		t->lost_reported = lost;
+	}
+	if (skipped > t->skipped_reported) {
+		sink_lost(t->sink, SINK_LOSS_SKIPPED, skipped - t->skipped_reported,
+			  clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
+		t->skipped_reported = skipped;
 	}
 }
 
@@ -412,7 +438,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 			break;
 		}
 		if (clock_ns(CLOCK_MONOTONIC) >= next_lost_check) {
-			report_lost(t);
+			report_losses(t);
 			next_lost_check = clock_ns(CLOCK_MONOTONIC) + LOST_CHECK_NS;
 		}
 		err = sink_flush(t->sink);
@@ -420,20 +446,26 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 			return output_failed(err);
 	}
 	pring_drain(t->ring, true, on_record, t);
-	report_lost(t);
+	report_losses(t);
 	err = sink_end(t->sink);
 	if (err)
 		return output_failed(err);
 	if (t->lost_reported)
 		fprintf(stderr, "socktrace: %llu events lost (ring buffer full)\n",
 			(unsigned long long)t->lost_reported);
+	if (t->skipped_reported)
+		fprintf(stderr,
+			"socktrace: %llu events lost: the kernel skipped socktrace's programs that "
+			"many times (a BPF program was already running on that CPU)\n",
+			(unsigned long long)t->skipped_reported);
 	if (t->verbose)
 		fprintf(stderr,
 			"socktrace: kernel emitted %llu events, filtered out %llu, lost %llu; "
-			"%llu bad records, %llu never written\n",
+			"%llu runs skipped, %llu bad records, %llu never written\n",
 			(unsigned long long)read_counter(t, ST_CNT_EMITTED),
 			(unsigned long long)read_counter(t, ST_CNT_FILTERED),
-			(unsigned long long)t->lost_reported, (unsigned long long)t->bad_records,
+			(unsigned long long)t->lost_reported,
+			(unsigned long long)t->skipped_reported, (unsigned long long)t->bad_records,
 			(unsigned long long)pring_skipped(t->ring));
 	return status;
 }

@@ -287,7 +287,7 @@ assert_schema() {
 		or (.event == "state" and ((.old_state | type != "string") or (.new_state | type != "string")
 			or (.in_state_ns | type | IN("number","null") | not)))
 		or (.event == "close" and (.duration_ns | type | IN("number","null") | not))
-		or (.event == "lost" and (.count | type != "number"))
+		or (.event == "lost" and ((.count | type != "number") or (.reason | IN("ring_full","skipped") | not)))
 	)' "$1") || { echo "not valid JSON lines: $1"; return 1; }
 	[ -z "$bad" ] || { echo "schema violations:"; echo "$bad"; return 1; }
 }

@@ -52,6 +52,24 @@ counter() {
 		"$TRACE_ERR"
 }
 
+# skipped_runs: how many runs of its programs the kernel skipped, from -v's
+# last line.
+skipped_runs() {
+	sed -nE 's/^socktrace: kernel emitted .*; ([0-9]+) runs skipped, .*/\1/p' "$TRACE_ERR"
+}
+
+# all_emitted WANT: the kernel emitted WANT records, or fewer and the
+# tracer reported runs of its programs that the kernel skipped (which no
+# tracer can prevent: a BPF program was already running on that CPU); $JSON
+# has lost events for exactly those runs.
+all_emitted() {
+	local got skipped
+	got=$(counter 1) skipped=$(skipped_runs)
+	echo "emitted $got of $1; $skipped program runs skipped by the kernel"
+	[ "$(jq -s '[.[] | select(.reason == "skipped") | .count] | add // 0' "$JSON")" -eq "$skipped" ]
+	[ "$got" -eq "$1" ] || { [ "$got" -lt "$1" ] && [ "$skipped" -gt 0 ]; }
+}
+
 # stopped_load N: runs N loadgen connections on $PORT while the tracer is
 # stopped (SIGSTOP), so its event rings fill (16,384 records a CPU here),
 # then lets it go on.
@@ -71,7 +89,7 @@ stopped_load() {
 	emitted=$(counter 1)
 	lost=$(counter 3)
 	written=$(jq -s '[.[] | select(.event != "lost")] | length' "$JSON")
-	lost_json=$(jq -s '[.[] | select(.event == "lost") | .count] | add' "$JSON")
+	lost_json=$(jq -s '[.[] | select(.event == "lost" and .reason == "ring_full") | .count] | add' "$JSON")
 	echo "emitted=$emitted lost=$lost written=$written lost_json=$lost_json"
 	[ "$lost" -gt 0 ]
 	[ "$written" -eq "$emitted" ]
@@ -106,8 +124,8 @@ stopped_load() {
 	jq -r '.event + " " + (.old_state // "") + ">" + (.new_state // "")' "$JSON" | sort | uniq -c
 	[ "$(counter 3)" -eq 0 ]
 	# Nothing lost, so every dead child is in the trace: no slack.
-	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
-	! grep -q '"event":"lost"' "$JSON"
+	all_emitted $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json)))
+	! grep -q '"reason":"ring_full"' "$JSON"
 }
 
 # policy_of TID: its scheduling policy as chrt names it (SCHED_IDLE, ...).
@@ -164,7 +182,7 @@ reader_is() { [ "$(policy_of "$TRACER_PID")" = "$1" ]; }
 	raises=$(sed -nE 's/^socktrace: the reader was raised to real-time priority ([0-9]+) times$/\1/p' "$TRACE_ERR")
 	[ "$raises" -gt 0 ]
 	[ "$(counter 3)" -eq 0 ]
-	[ "$(counter 1)" -eq $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json))) ]
+	all_emitted $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json)))
 }
 
 @test "socktrace -j | head -1: quiet exit 0 as soon as the reader is gone" {

@@ -137,7 +137,8 @@ static void run_sink(int kind, const uint8_t *data, size_t size)
 		id %= 5;
 		memcpy(rec + offsetof(struct st_event, sock_id), &id, sizeof(id));
 		if (sel & 0x80)
-			sink_lost(s, sel & 0x7f, 1000, 2000);
+			sink_lost(s, sel & 1 ? SINK_LOSS_SKIPPED : SINK_LOSS_RING_FULL, sel & 0x7f,
+				  1000, 2000);
 		if (decode_event(rec, rec[0] == ST_EV_CLOSE ? sizeof(struct st_close)
 							   : sizeof(struct st_event),
 				 (int64_t)1700000000 * 1000000000, &r) == 0)

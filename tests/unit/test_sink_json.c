@@ -8,8 +8,9 @@
 
 static char out[8192];
 
-/* n records through one sink, or a lost notice of lost events if n is 0. */
-static const char *render_all(const struct st_record *r, int n, uint64_t lost)
+/* n records through one sink, or a notice of lost events (why) if n is 0. */
+static const char *render_why(const struct st_record *r, int n, uint64_t lost,
+			      enum sink_loss why)
 {
 	FILE *f = tmpfile();
 	struct outbuf *ob = outbuf__new(fileno(f), 4096, 0);
@@ -20,7 +21,7 @@ static const char *render_all(const struct st_record *r, int n, uint64_t lost)
 	for (int i = 0; i < n; i++)
 		sink_event(s, &r[i]);
 	if (!n)
-		sink_lost(s, lost, 99, 1795462801123456789ull);
+		sink_lost(s, why, lost, 99, 1795462801123456789ull);
 	sink_end(s);
 	rewind(f);
 	got = fread(out, 1, sizeof(out) - 1, f);
@@ -29,6 +30,11 @@ static const char *render_all(const struct st_record *r, int n, uint64_t lost)
 	outbuf__free(ob);
 	fclose(f);
 	return out;
+}
+
+static const char *render_all(const struct st_record *r, int n, uint64_t lost)
+{
+	return render_why(r, n, lost, SINK_LOSS_RING_FULL);
 }
 
 static const char *render(const struct st_record *r, uint64_t lost)
@@ -120,7 +126,10 @@ int main(void)
 	CHECK_STR(render(NULL, 7),
 		  "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":99,\"event\":\"lost\",\"sock\":null,"
 		  "\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,\"lport\":null,"
-		  "\"raddr\":null,\"rport\":null,\"count\":7}\n",
+		  "\"raddr\":null,\"rport\":null,\"count\":7,\"reason\":\"ring_full\"}\n",
 		  "lost object");
+	CHECK(strstr(render_why(NULL, 0, 3, SINK_LOSS_SKIPPED),
+		     ",\"count\":3,\"reason\":\"skipped\"}\n") != NULL,
+	      "lost object: runs the kernel skipped");
 	return check_done();
 }

@@ -96,8 +96,11 @@ int main(void)
 	out = contents(&c);
 	CHECK(strstr(out, "a\"b\\x5cc\\x0a\\x01 ") != NULL, "hostile comm stays on one line");
 
-	sink_lost(c.sink, 17, 0, 0);
+	sink_lost(c.sink, SINK_LOSS_RING_FULL, 17, 0, 0);
 	CHECK(strstr(contents(&c), "\nLOST 17 events\n") != NULL, "lost line");
+	sink_lost(c.sink, SINK_LOSS_SKIPPED, 2, 0, 0);
+	CHECK(strstr(contents(&c), "\nLOST 2 events (program runs the kernel skipped)\n") != NULL,
+	      "lost line: runs the kernel skipped");
 	CHECK(sink_end(c.sink) == 0, "end flushes without error");
 	close_capture(&c);
 
