@@ -114,6 +114,9 @@ for round in $(seq "$ROUNDS"); do
 		if [ "$kind" = counters ]; then
 			events=$(sed -nE 's/.*emitted ([0-9]+).*/\1/p' "$err")
 			lost=$(sed -nE 's/.*lost ([0-9]+).*/\1/p' "$err")
+			# and runs of its programs the kernel skipped (socktrace -v)
+			skipped=$(sed -nE 's/.*; ([0-9]+) runs skipped.*/\1/p' "$err")
+			lost=$((lost + ${skipped:-0}))
 		else
 			events=$(($(wc -l <"$out") - 1))
 			lost=0
