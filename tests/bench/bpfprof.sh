@@ -21,22 +21,13 @@ mark=$2
 shift 2
 command -v perf >/dev/null || { echo "bpfprof: perf is not installed" >&2; exit 1; }
 tmp=$(mktemp -d)
-pid=
 cleanup() {
-	[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true
+	[ -z "$TRACED_PID" ] || kill -INT "$TRACED_PID" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$@" >/dev/null 2>"$tmp/err" &
-pid=$!
-wait_ready "$pid" "$tmp/err" "$mark"
-perf record -q -a -g -o "$tmp/perf.data" -- \
-	"${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" -d "${LISTENERS:-1}" \
-	>/dev/null 2>"$tmp/perf.err" || { cat "$tmp/perf.err" >&2; exit 1; }
-kill -INT "$pid"
-wait "$pid" || true
-pid=
+perf_traced_load "$build" "$tmp" "$mark" "$@"
 
 perf script -i "$tmp/perf.data" -F comm,ip,sym 2>/dev/null | awk -v top="${TOP:-20}" '
 	function done_sample() {

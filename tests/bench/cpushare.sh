@@ -23,22 +23,13 @@ mark=$3
 shift 3
 command -v perf >/dev/null || { echo "$label  (perf not installed: no CPU shares)"; exit 0; }
 tmp=$(mktemp -d)
-pid=
 cleanup() {
-	[ -z "$pid" ] || kill -INT "$pid" 2>/dev/null || true
+	[ -z "$TRACED_PID" ] || kill -INT "$TRACED_PID" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$@" >/dev/null 2>"$tmp/err" &
-pid=$!
-wait_ready "$pid" "$tmp/err" "$mark"
-perf record -q -a -g -o "$tmp/perf.data" -- \
-	"${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" -d "${LISTENERS:-1}" \
-	>/dev/null 2>"$tmp/perf.err" || { cat "$tmp/perf.err" >&2; exit 1; }
-kill -INT "$pid"
-wait "$pid" || true
-pid=
+perf_traced_load "$build" "$tmp" "$mark" "$@"
 
 tracer=$(basename "$1")
 [ "$tracer" = env ] && tracer=$(basename "${@: -1}") # env --default-signal=INT TOOL

@@ -38,3 +38,24 @@ else
 		'ip link set lo up && sysctl -qw net.ipv4.tcp_max_tw_buckets=0 && exec "$@"' loadgen)
 	LOADGEN_WHERE="each run in a new network namespace without TIME_WAIT"
 fi
+
+# perf_traced_load BUILD_DIR DIR MARK COMMAND...: starts COMMAND (a tracer),
+# waits until it traces (wait_ready, with MARK), records every CPU with call
+# chains into DIR/perf.data while loadgen makes CONNS (20000) connections
+# over LISTENERS (1) ports, then stops the tracer with SIGINT. TRACED_PID is
+# the tracer's pid while it runs, for the caller's EXIT trap; exits 1 with
+# perf's stderr if perf fails.
+TRACED_PID=
+perf_traced_load() {
+	local build=$1 dir=$2 mark=$3
+	shift 3
+	"$@" >/dev/null 2>"$dir/err" &
+	TRACED_PID=$!
+	wait_ready "$TRACED_PID" "$dir/err" "$mark"
+	perf record -q -a -g -o "$dir/perf.data" -- \
+		"${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" \
+		-d "${LISTENERS:-1}" >/dev/null 2>"$dir/perf.err" || { cat "$dir/perf.err" >&2; exit 1; }
+	kill -INT "$TRACED_PID"
+	wait "$TRACED_PID" || true
+	TRACED_PID=
+}
