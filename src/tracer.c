@@ -396,21 +396,23 @@ static uint64_t skipped_runs(const struct tracer *t)
 	return sum;
 }
 
+/* Tells the sink how far a running total of losses (why) grew since
+ * *reported, the total it was last told. */
+static void report_growth(struct tracer *t, enum sink_loss why, uint64_t total,
+			  uint64_t *reported)
+{
+	if (total <= *reported)
+		return;
+	sink_lost(t->sink, why, total - *reported, clock_ns(CLOCK_MONOTONIC),
+		  clock_ns(CLOCK_REALTIME));
+	*reported = total;
+}
+
 /* Tells the sink of losses since the last call. */
 static void report_losses(struct tracer *t)
 {
-	uint64_t lost = read_counter(t, ST_CNT_LOST), skipped = skipped_runs(t);
-
-	if (lost > t->lost_reported) {
-		sink_lost(t->sink, SINK_LOSS_RING_FULL, lost - t->lost_reported,
-			  clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
-		t->lost_reported = lost;
-	}
-	if (skipped > t->skipped_reported) {
-		sink_lost(t->sink, SINK_LOSS_SKIPPED, skipped - t->skipped_reported,
-			  clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME));
-		t->skipped_reported = skipped;
-	}
+	report_growth(t, SINK_LOSS_RING_FULL, read_counter(t, ST_CNT_LOST), &t->lost_reported);
+	report_growth(t, SINK_LOSS_SKIPPED, skipped_runs(t), &t->skipped_reported);
 }
 
 /* A write error ends the run: quietly when the reader went away. */

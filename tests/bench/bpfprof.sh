@@ -20,16 +20,9 @@ build=${1:?usage: bpfprof.sh BUILD_DIR READY_MARK COMMAND...}
 mark=$2
 shift 2
 command -v perf >/dev/null || { echo "bpfprof: perf is not installed" >&2; exit 1; }
-tmp=$(mktemp -d)
-cleanup() {
-	[ -z "$TRACED_PID" ] || kill -INT "$TRACED_PID" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+perf_traced_load "$build" "$mark" "$@"
 
-perf_traced_load "$build" "$tmp" "$mark" "$@"
-
-perf script -i "$tmp/perf.data" -F comm,ip,sym 2>/dev/null | awk -v top="${TOP:-20}" '
+perf script -i "$PERF_DIR/perf.data" -F comm,ip,sym 2>/dev/null | awk -v bpfre="$BPF_FRAME_RE" -v top="${TOP:-20}" '
 	function done_sample() {
 		if (!open) return
 		if (comm != "swapper") busy++
@@ -57,7 +50,7 @@ perf script -i "$tmp/perf.data" -F comm,ip,sym 2>/dev/null | awk -v top="${TOP:-
 	{
 		s = $2
 		if (first == "") first = s
-		if (s ~ /^bpf_prog_|^bpf_trace_run|^trace_call_bpf$|^__bpf_prog_enter|^bpf_trampoline_|^kprobe_ftrace_handler$|^kprobe_perf_func$/) isbpf = 1
+		if (s ~ bpfre) isbpf = 1
 		if (prog == "" && s ~ /^bpf_prog_/) prog = s
 	}
 	END {

@@ -22,18 +22,11 @@ label=${2:?usage}
 mark=$3
 shift 3
 command -v perf >/dev/null || { echo "$label  (perf not installed: no CPU shares)"; exit 0; }
-tmp=$(mktemp -d)
-cleanup() {
-	[ -z "$TRACED_PID" ] || kill -INT "$TRACED_PID" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-perf_traced_load "$build" "$tmp" "$mark" "$@"
+perf_traced_load "$build" "$mark" "$@"
 
 tracer=$(basename "$1")
 [ "$tracer" = env ] && tracer=$(basename "${@: -1}") # env --default-signal=INT TOOL
-perf script -i "$tmp/perf.data" -F comm,ip,sym 2>/dev/null | awk -v tracer="${tracer:0:15}" -v label="$label" '
+perf script -i "$PERF_DIR/perf.data" -F comm,ip,sym 2>/dev/null | awk -v bpfre="$BPF_FRAME_RE" -v tracer="${tracer:0:15}" -v label="$label" '
 	function done_sample() {
 		if (!open) return
 		n++
@@ -47,7 +40,7 @@ perf script -i "$tmp/perf.data" -F comm,ip,sym 2>/dev/null | awk -v tracer="${tr
 	NF == 0 { done_sample(); next }
 	{
 		s = $2
-		if (s ~ /^bpf_prog_|^bpf_trace_run|^trace_call_bpf$|^__bpf_prog_enter|^bpf_trampoline_|^kprobe_ftrace_handler$|^kprobe_perf_func$/) isbpf = 1
+		if (s ~ bpfre) isbpf = 1
 		if (s ~ /^syscall_exit_work$|^syscall_trace_enter$/) issys = 1
 	}
 	END {

@@ -39,22 +39,36 @@ else
 	LOADGEN_WHERE="each run in a new network namespace without TIME_WAIT"
 fi
 
-# perf_traced_load BUILD_DIR DIR MARK COMMAND...: starts COMMAND (a tracer),
+# A sample counts as BPF when one of these is in its call chain: a program,
+# or its dispatch (tracepoints, fentry trampolines, kprobes). An awk regex,
+# for perf script's symbol column (cpushare.sh, bpfprof.sh).
+# shellcheck disable=SC2034 # used by the scripts that source this
+BPF_FRAME_RE='^bpf_prog_|^bpf_trace_run|^trace_call_bpf$|^__bpf_prog_enter|^bpf_trampoline_|^kprobe_ftrace_handler$|^kprobe_perf_func$'
+
+# perf_traced_load BUILD_DIR MARK COMMAND...: starts COMMAND (a tracer),
 # waits until it traces (wait_ready, with MARK), records every CPU with call
-# chains into DIR/perf.data while loadgen makes CONNS (20000) connections
-# over LISTENERS (1) ports, then stops the tracer with SIGINT. TRACED_PID is
-# the tracer's pid while it runs, for the caller's EXIT trap; exits 1 with
-# perf's stderr if perf fails.
+# chains into $PERF_DIR/perf.data while loadgen makes CONNS (20000)
+# connections over LISTENERS (1) ports, then stops the tracer with SIGINT.
+# PERF_DIR is a temporary directory, removed at exit with the tracer
+# stopped (its EXIT trap); exits 1 with perf's stderr if perf fails.
+PERF_DIR=
 TRACED_PID=
+perf_cleanup() {
+	[ -z "$TRACED_PID" ] || kill -INT "$TRACED_PID" 2>/dev/null || true
+	[ -z "$PERF_DIR" ] || rm -rf "$PERF_DIR"
+}
 perf_traced_load() {
-	local build=$1 dir=$2 mark=$3
-	shift 3
-	"$@" >/dev/null 2>"$dir/err" &
+	local build=$1 mark=$2
+	shift 2
+	PERF_DIR=$(mktemp -d)
+	trap perf_cleanup EXIT
+	"$@" >/dev/null 2>"$PERF_DIR/err" &
 	TRACED_PID=$!
-	wait_ready "$TRACED_PID" "$dir/err" "$mark"
-	perf record -q -a -g -o "$dir/perf.data" -- \
+	wait_ready "$TRACED_PID" "$PERF_DIR/err" "$mark"
+	perf record -q -a -g -o "$PERF_DIR/perf.data" -- \
 		"${LOADGEN_NETNS[@]}" "$build/helpers/loadgen" -n "${CONNS:-20000}" \
-		-d "${LISTENERS:-1}" >/dev/null 2>"$dir/perf.err" || { cat "$dir/perf.err" >&2; exit 1; }
+		-d "${LISTENERS:-1}" >/dev/null 2>"$PERF_DIR/perf.err" ||
+		{ cat "$PERF_DIR/perf.err" >&2; exit 1; }
 	kill -INT "$TRACED_PID"
 	wait "$TRACED_PID" || true
 	TRACED_PID=
