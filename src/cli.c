@@ -9,7 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_LIST_ATTACH = 0x100, OPT_USAGE, OPT_TIMELINE, OPT_ATTACH, OPT_PRIORITY };
+enum {
+	OPT_LIST_ATTACH = 0x100,
+	OPT_USAGE,
+	OPT_TIMELINE,
+	OPT_ATTACH,
+	OPT_PRIORITY,
+	OPT_NO_SYSCALL_HOOKS,
+};
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -19,7 +26,8 @@ static const char doc[] =
 	"\n"
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
-	"                 [--attach=auto|fentry|kprobe|tracepoint] [--priority=idle|normal]\n"
+	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
+	"                 [--priority=idle|normal]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -52,6 +60,10 @@ static const struct argp_option options[] = {
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
 	{ "attach", OPT_ATTACH, "METHOD", 0,
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
+	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
+	  "Never attach to syscalls:* tracepoints, which slow every syscall on the host: on a "
+	  "kernel without fentry and kprobes, no ACCEPT events and CONNECT at the next state "
+	  "change", 0 },
 	{ "priority", OPT_PRIORITY, "PRIO", 0,
 	  "idle (default): read events in CPU time the host leaves unused, raised to real-time "
 	  "priority only while behind; normal: always at normal priority", 0 },
@@ -216,6 +228,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_attach(state, arg, &cfg->attach);
 	case OPT_PRIORITY:
 		return parse_priority(state, arg, &cfg->normal_priority);
+	case OPT_NO_SYSCALL_HOOKS:
+		cfg->no_syscall_hooks = true;
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
 		cfg->show_help = true;

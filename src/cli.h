@@ -33,6 +33,7 @@ struct config {
 	bool list_attach; /* --list-attach: print the attach plan and exit */
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
+	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
 	bool show_help;   /* -h/--help was printed: exit 0 */
 };
 

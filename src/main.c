@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
-	plan = plan__new(cfg.attach, vmlinux);
+	plan = plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux);
 	if (!plan)
 		goto cleanup;
 	if (cfg.list_attach)

@@ -19,6 +19,7 @@ struct method_def {
 		const char *target;
 	} probes[MAX_PROBES]; /* all must pass; target NULL ends the list */
 	struct plan_prog progs[MAX_PROGS];
+	bool syscalls; /* on syscalls:* tracepoints: --no-syscall-hooks rules it out */
 };
 
 struct hook_def {
@@ -48,7 +49,7 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			  { { "connect_kprobe" } } },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
-			  { { "connect_exit_tp" } } },
+			  { { "connect_exit_tp" } }, true },
 		},
 	},
 	[HOOK_ACCEPT] = {
@@ -63,7 +64,7 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
 			  { { "accept_exit_tp" },
-			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } } },
+			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } }, true },
 		},
 	},
 	[HOOK_CLOSE] = {
@@ -88,7 +89,7 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 	},
 };
 
-enum verdict { NOT_TRIED, SKIPPED, REJECTED, CHOSEN };
+enum verdict { NOT_TRIED, SKIPPED, EXCLUDED, REJECTED, CHOSEN };
 
 struct plan {
 	enum st_method forced;
@@ -120,7 +121,7 @@ static int method_index(int h, enum st_method m)
 	return -1;
 }
 
-struct plan *plan__new(enum st_method forced, const struct kbtf *vmlinux)
+struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbtf *vmlinux)
 {
 	struct plan *p = calloc(1, sizeof(*p));
 	struct kfeat *kf = kfeat__new(vmlinux);
@@ -139,6 +140,10 @@ struct plan *plan__new(enum st_method forced, const struct kbtf *vmlinux)
 		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
 			if (only >= 0 && m != only) {
 				p->h[h].verdict[m] = SKIPPED;
+				continue;
+			}
+			if (no_syscalls && hooks[h].methods[m].syscalls) {
+				p->h[h].verdict[m] = EXCLUDED;
 				continue;
 			}
 			if (probe_method(kf, &hooks[h].methods[m], p->h[h].reason[m],
@@ -181,6 +186,15 @@ const char *plan_method_name(enum st_method m)
 	}
 }
 
+/* Whether hook h, forced to one method, went without it because
+ * --no-syscall-hooks ruled it out (not because the kernel refused it). */
+static bool excluded_only(const struct plan *p, int h)
+{
+	int only = method_index(h, p->forced);
+
+	return only >= 0 && p->h[h].verdict[only] == EXCLUDED;
+}
+
 bool plan_usable(const struct plan *p, FILE *why)
 {
 	bool ok = true;
@@ -190,7 +204,7 @@ bool plan_usable(const struct plan *p, FILE *why)
 
 		if (p->h[h].chosen >= 0)
 			continue;
-		if (only >= 0) {
+		if (only >= 0 && !excluded_only(p, h)) {
 			if (why)
 				fprintf(why, "socktrace: --attach=%s: hook %s cannot use %s: %s\n",
 					plan_method_name(p->forced), hooks[h].name,
@@ -226,13 +240,17 @@ void plan_print(const struct plan *p, FILE *out)
 				fprintf(out, "%-8s %-11s not tried (--attach=%s)\n", hooks[h].name,
 					label, plan_method_name(p->forced));
 				break;
+			case EXCLUDED:
+				fprintf(out, "%-8s %-11s not tried (--no-syscall-hooks)\n",
+					hooks[h].name, label);
+				break;
 			case NOT_TRIED:
 				fprintf(out, "%-8s %-11s not tried (a better method works)\n",
 					hooks[h].name, label);
 				break;
 			}
 		}
-		if (p->h[h].chosen < 0 && p->h[h].forced)
+		if (p->h[h].chosen < 0 && p->h[h].forced && !excluded_only(p, h))
 			fprintf(out, "%-8s %-11s --attach=%s refused: cannot trace\n", hooks[h].name,
 				"none", plan_method_name(p->forced));
 		else if (p->h[h].chosen < 0)

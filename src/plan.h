@@ -31,9 +31,12 @@ struct plan;
 
 /* Probes every hook's methods in order of preference. With forced other
  * than METHOD_NONE, a hook that offers that method tries only it (the
- * other hooks keep their preference order). vmlinux is the kernel's BTF,
- * or NULL if unreadable (see kfeat.h). NULL on ENOMEM. */
-struct plan *plan__new(enum st_method forced, const struct kbtf *vmlinux);
+ * other hooks keep their preference order). With no_syscalls, methods on
+ * syscalls:* tracepoints are not tried: while one is attached, every
+ * syscall of every process on the host takes the kernel's slower syscall
+ * path, and such a hook goes without (its "without" line) instead. vmlinux
+ * is the kernel's BTF, or NULL if unreadable (see kfeat.h). NULL on ENOMEM. */
+struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbtf *vmlinux);
 void plan__free(struct plan *p);
 
 enum st_method plan_method(const struct plan *p, enum st_hook hook);

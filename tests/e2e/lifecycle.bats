@@ -115,3 +115,62 @@ check_client_and_server() {
 	[ "$(wc -l <"$TRACE")" -gt 5 ]
 	! grep -Ei 'ffff[0-9a-f]{12}' "$TRACE" "$TRACE_ERR"
 }
+
+# chosen_method ARGS... HOOK: the method --list-attach chooses for HOOK with
+# ARGS (and the suite's --attach), or "none".
+chosen_method() {
+	local hook=${*: -1}
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" "${@:1:$#-1}" --list-attach |
+		awk -v h="$hook" '$1 == h && ($3 == "chosen" || $2 == "none") { print $2 }'
+}
+
+# syscall_tps PID: the syscalls:* tracepoints PID's programs are attached to.
+syscall_tps() {
+	bpftool perf list -j | jq -r --argjson p "$1" \
+		'.[] | select(.pid == $p and .fd_type == "tracepoint" and (.tracepoint | startswith("sys_"))) | .tracepoint'
+}
+
+@test "--no-syscall-hooks: no program on a syscalls:* tracepoint, lifecycles still whole" {
+	local connect accept client server cport
+	# What bpftool shows for a tracer that does use them: the check below can fail.
+	if [ "$(chosen_method accept)" = tracepoint ]; then
+		start_tracer
+		syscall_tps "$TRACER_PID" | grep -qx sys_exit_accept4
+		stop_tracer
+	fi
+	connect=$(chosen_method --no-syscall-hooks connect)
+	accept=$(chosen_method --no-syscall-hooks accept)
+	[ -n "$connect" ] && [ "$connect" != tracepoint ]
+	[ -n "$accept" ] && [ "$accept" != tracepoint ]
+
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer --no-syscall-hooks
+	grep -q " connect=$connect accept=$accept " "$TRACE_ERR"
+	[ -z "$(syscall_tps "$TRACER_PID")" ]
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	if [ "$accept" != none ]; then
+		check_client_and_server 127.0.0.1 # fentry or kprobe: ACCEPT as always
+		return
+	fi
+
+	# Without a connect hook, CONNECT comes at the next state change, with the
+	# real local port; without an accept hook there is no ACCEPT, and the
+	# accepted socket keeps its listener's owner.
+	client=$(sock_where "\$2 == $CURL_PID && \$7 == \"CONNECT\" && \$6 == \"127.0.0.1:$PORT\"")
+	[ "$(wc -w <<<"$client")" -eq 1 ] || { cat "$TRACE"; return 1; }
+	[ "$(owners_of "$client")" = "$CURL_PID curl" ]
+	[ "$(events_of "$client" | head -n 3 | paste -sd,)" = "CONNECT,CLOSE -> SYN_SENT,SYN_SENT -> ESTABLISHED" ]
+	assert_chain "$client"
+	assert_lifecycle_end "$client"
+	cport=$(awk -v id="$client" '$1 == id && $7 == "CONNECT" { n = split($5, a, ":"); print a[n] }' "$TRACE")
+	[ "$cport" -gt 0 ]
+	! awk 'NR > 1 { print $7 }' "$TRACE" | grep -qx ACCEPT
+	server=$(sock_where "\$5 == \"127.0.0.1:$PORT\" && \$6 == \"127.0.0.1:$cport\"")
+	[ "$(wc -w <<<"$server")" -eq 1 ] || { cat "$TRACE"; return 1; }
+	[ "$(owners_of "$server")" = "$SERVER_PID python3" ]
+	[ "$(events_of "$server" | head -n 2 | paste -sd,)" = "LISTEN -> SYN_RECV,SYN_RECV -> ESTABLISHED" ]
+	assert_chain "$server"
+	assert_lifecycle_end "$server"
+}

@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		return 2;
 	tracer_set_libbpf_logging(false);
 	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
-	plan = vmlinux ? plan__new(cfg.attach, vmlinux) : NULL;
+	plan = vmlinux ? plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux) : NULL;
 	if (plan && plan_usable(plan, stderr))
 		secs = tracing_secs__new();
 	if (secs) {

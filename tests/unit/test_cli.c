@@ -149,6 +149,17 @@ int main(void)
 		CHECK(cli_parse(2, normal, &cfg) == 0 && cfg.normal_priority, "--priority=normal");
 	}
 	{
+		char **v = ARGV("-v");
+		char **no = ARGV("--no-syscall-hooks");
+		char **arg = ARGV("--no-syscall-hooks=yes");
+
+		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.no_syscall_hooks,
+		      "syscall hooks are allowed by default");
+		CHECK(cli_parse(2, no, &cfg) == 0 && cfg.no_syscall_hooks, "--no-syscall-hooks");
+		CHECK(parse_capturing(2, arg, &cfg, err, sizeof(err)) == EXIT_USAGE,
+		      "--no-syscall-hooks takes no value");
+	}
+	{
 		char **v = ARGV("-4", "-6");
 		CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
 			      strstr(err, "-4 and -6"),
