@@ -54,6 +54,10 @@ variants=(
 	"socktrace text >/dev/null|$ST -v|counters|/dev/null"
 	"socktrace text > file|$ST -v|counters|$tmp/out.txt"
 	"socktrace -j > file|$ST -v -j -o $tmp/out.json|counters|/dev/null"
+	# The same without the connect and accept hooks' syscalls:* tracepoints,
+	# which a kernel without fentry and kprobes needs for them (README,
+	# "Benchmark": what they cost).
+	"socktrace -j, no syscall hooks|$ST -v -j --no-syscall-hooks -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
 	"floor: no-op program|$FLOOR noop|counters|/dev/null"
@@ -149,10 +153,10 @@ shares=$(
 		"$CPUSHARE" "$build" "tcpstates >/dev/null" "" env --default-signal=INT tcpstates
 )
 
-printf '\n%-28s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
+printf '\n%-30s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
-	printf '%-28s %8.3f %13s %10.3f %10.0f %8s %7.1fMi\n' "$name" \
+	printf '%-30s %8.3f %13s %10.3f %10.0f %8s %7.1fMi\n' "$name" \
 		"$(tr ' ' '\n' <<<"${ratios[$name]}" | median)" \
 		"($(tr ' ' '\n' <<<"${ratios[$name]}" | spread))" \
 		"$(tr ' ' '\n' <<<"${cpus[$name]}" | median)" \
@@ -169,4 +173,4 @@ cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
 bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
 startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file'), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
