@@ -61,9 +61,9 @@ static const struct argp_option options[] = {
 	{ "attach", OPT_ATTACH, "METHOD", 0,
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
 	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
-	  "Never attach to syscalls:* tracepoints, which slow every syscall on the host: on a "
-	  "kernel without fentry and kprobes, no ACCEPT events and CONNECT at the next state "
-	  "change", 0 },
+	  "Never attach to syscalls:* tracepoints (they cost the connect and accept hooks' "
+	  "runs, and put every syscall on the host on a slower path): on a kernel without "
+	  "fentry and kprobes, no ACCEPT events and CONNECT at the next state change", 0 },
 	{ "priority", OPT_PRIORITY, "PRIO", 0,
 	  "idle (default): read events in CPU time the host leaves unused, raised to real-time "
 	  "priority only while behind; normal: always at normal priority", 0 },
