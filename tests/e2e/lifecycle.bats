@@ -11,10 +11,11 @@ teardown() {
 	cleanup_processes
 }
 
-# check_client_and_server LOCAL_IP_FIELD: asserts on the trace of one curl
-# to the server on $PORT. RIP is how the remote address prints.
-check_client_and_server() {
-	local rip=$1 client server cport
+# check_client RIP: asserts on curl's socket to the server on $PORT in the
+# trace of one curl (RIP: how the remote address prints); its local port in
+# CPORT.
+check_client() {
+	local rip=$1 client
 	client=$(sock_where "\$2 == $CURL_PID && \$7 == \"CONNECT\" && \$6 == \"$rip:$PORT\"")
 	[ -n "$client" ] || { cat "$TRACE"; echo "no CONNECT by curl $CURL_PID"; return 1; }
 	[ "$(wc -w <<<"$client")" -eq 1 ]
@@ -23,10 +24,15 @@ check_client_and_server() {
 	[ "$(events_of "$client" | head -n 3 | paste -sd,)" = "CONNECT,CLOSE -> SYN_SENT,SYN_SENT -> ESTABLISHED" ]
 	assert_chain "$client"
 	assert_lifecycle_end "$client"
+	CPORT=$(awk -v id="$client" '$1 == id && $7 == "CONNECT" { n = split($5, a, ":"); print a[n] }' "$TRACE")
+}
 
-	cport=$(awk -v id="$client" '$1 == id && $7 == "CONNECT" { n = split($5, a, ":"); print a[n] }' "$TRACE")
-	server=$(sock_where "\$7 == \"ACCEPT\" && \$5 ~ /:$PORT\$/ && \$6 ~ /:$cport\$/")
-	[ -n "$server" ] || { cat "$TRACE"; echo "no ACCEPT of port $cport"; return 1; }
+# check_client_and_server RIP: check_client, then the server's side of it.
+check_client_and_server() {
+	local server
+	check_client "$1"
+	server=$(sock_where "\$7 == \"ACCEPT\" && \$5 ~ /:$PORT\$/ && \$6 ~ /:$CPORT\$/")
+	[ -n "$server" ] || { cat "$TRACE"; echo "no ACCEPT of port $CPORT"; return 1; }
 	[ "$(owners_of "$server")" = "$SERVER_PID python3" ] || { owners_of "$server"; return 1; }
 	# The child's handshake transitions run in softirq; they still carry the server.
 	events_of "$server" | grep -qx "LISTEN -> SYN_RECV"
@@ -131,7 +137,7 @@ syscall_tps() {
 }
 
 @test "--no-syscall-hooks: no program on a syscalls:* tracepoint, lifecycles still whole" {
-	local connect accept client server cport
+	local connect accept server
 	# What bpftool shows for a tracer that does use them: the check below can fail.
 	if [ "$(chosen_method accept)" = tracepoint ]; then
 		start_tracer
@@ -158,16 +164,10 @@ syscall_tps() {
 	# Without a connect hook, CONNECT comes at the next state change, with the
 	# real local port; without an accept hook there is no ACCEPT, and the
 	# accepted socket keeps its listener's owner.
-	client=$(sock_where "\$2 == $CURL_PID && \$7 == \"CONNECT\" && \$6 == \"127.0.0.1:$PORT\"")
-	[ "$(wc -w <<<"$client")" -eq 1 ] || { cat "$TRACE"; return 1; }
-	[ "$(owners_of "$client")" = "$CURL_PID curl" ]
-	[ "$(events_of "$client" | head -n 3 | paste -sd,)" = "CONNECT,CLOSE -> SYN_SENT,SYN_SENT -> ESTABLISHED" ]
-	assert_chain "$client"
-	assert_lifecycle_end "$client"
-	cport=$(awk -v id="$client" '$1 == id && $7 == "CONNECT" { n = split($5, a, ":"); print a[n] }' "$TRACE")
-	[ "$cport" -gt 0 ]
+	check_client 127.0.0.1
+	[ "$CPORT" -gt 0 ]
 	! awk 'NR > 1 { print $7 }' "$TRACE" | grep -qx ACCEPT
-	server=$(sock_where "\$5 == \"127.0.0.1:$PORT\" && \$6 == \"127.0.0.1:$cport\"")
+	server=$(sock_where "\$5 == \"127.0.0.1:$PORT\" && \$6 == \"127.0.0.1:$CPORT\"")
 	[ "$(wc -w <<<"$server")" -eq 1 ] || { cat "$TRACE"; return 1; }
 	[ "$(owners_of "$server")" = "$SERVER_PID python3" ]
 	[ "$(events_of "$server" | head -n 2 | paste -sd,)" = "LISTEN -> SYN_RECV,SYN_RECV -> ESTABLISHED" ]
