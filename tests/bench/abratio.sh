@@ -55,7 +55,6 @@ for round in $(seq "$rounds"); do
 done
 
 for i in $(seq 0 $(($# - 1))); do
-	printf '%s\n' "${ratios[i]}" | tr ' ' '\n' | awk 'NF' | sort -g | awk -v cmd="${*:i+1:1}" '
-		{ v[NR] = $1 }
-		END { printf "median %.3f (%s-%s, %d rounds)  %s\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR], NR, cmd }'
+	printf 'median %.3f (%s, %s rounds)  %s\n' "$(tr ' ' '\n' <<<"${ratios[i]}" | median)" \
+		"$(tr ' ' '\n' <<<"${ratios[i]}" | spread)" "$rounds" "${*:i+1:1}"
 done

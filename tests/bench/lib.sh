@@ -39,6 +39,12 @@ else
 	LOADGEN_WHERE="each run in a new network namespace without TIME_WAIT"
 fi
 
+# Of numbers on stdin, one per line (empty lines skipped): the median
+# ("nan" for none), and spread's lowest-highest, how far one round can be
+# from the median on this machine (run.sh, abratio.sh).
+median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s", v[1], v[NR] }'; }
+
 # A sample counts as BPF when one of these is in its call chain: a program,
 # or its dispatch (tracepoints, fentry trampolines, kprobes). An awk regex,
 # for perf script's symbol column (cpushare.sh, bpfprof.sh).

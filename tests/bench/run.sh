@@ -85,11 +85,6 @@ cpu_ns() {
 	fi
 }
 
-
-median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# lowest-highest over the rounds: how far one round can be from the median here
-spread() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%s-%s", v[1], v[NR] }'; }
-
 declare -A ratios cpus evrates losts rss
 "${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n 2000 -s "$PAYLOAD" -d "$LISTENERS" >/dev/null # warm up
 echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAYLOAD-byte payload, $LISTENERS server port(s), $LOADGEN_WHERE" >&2
