@@ -490,7 +490,7 @@ struct emit_args {
  * through bpf_probe_read_kernel (BPF_CORE_READ), which takes any address. */
 __noinline int emit_record(struct sock_info *si, const struct emit_args *a)
 {
-	struct endpoint ep;
+	struct endpoint ep = {};
 	struct slot_ref ref;
 	struct st_event *e;
 
@@ -546,7 +546,7 @@ static __always_inline __u8 close_cause(const struct sock_info *si)
  * map key). */
 __noinline int emit_close(struct sock_info *si, const __u64 *key)
 {
-	struct endpoint ep;
+	struct endpoint ep = {};
 	struct slot_ref ref;
 	struct st_close *c;
 
