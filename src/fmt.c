@@ -215,6 +215,15 @@ size_t fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 		if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
+		} else if (seq == 2 && c == 0xc2 && u[i + 1] <= 0x9f) {
+			/* A C1 control (U+0080-U+009F): escaped, since terminals
+			 * read some of them (U+009B, CSI) as escape sequences. */
+			memcpy(buf + o, "\\u00", 4);
+			buf[o + 4] = hex[u[i + 1] >> 4];
+			buf[o + 5] = hex[u[i + 1] & 15];
+			o += 6;
+			i += 2;
+			continue;
 		} else if (c >= 0x20 && c != 0x7f && seq) {
 			memcpy(buf + o, s + i, seq);
 			o += seq;

@@ -47,9 +47,10 @@ size_t fmt_comm_text(char *buf, size_t len, const char *comm, size_t comm_len);
 /* Bytes needed by fmt_json_string for n input bytes. */
 #define FMT_JSON_STRING_MAX(n) (6 * (n) + 3)
 
-/* s[0..n) as a quoted JSON string: '"', '\\', bytes below 0x20 and DEL
- * (0x7f, valid JSON but a terminal control) are escaped, valid UTF-8 sequences are kept, and every byte that is not part
- * of one becomes \u00XX, so the result is always valid JSON. len must be
+/* s[0..n) as a quoted JSON string: '"', '\\', bytes below 0x20, DEL and
+ * the C1 controls U+0080-U+009F (valid JSON but terminal controls) are
+ * escaped, other valid UTF-8 sequences are kept, and every byte that is not
+ * part of one becomes \u00XX, so the result is always valid JSON. len must be
  * at least FMT_JSON_STRING_MAX(n). Returns the length written. */
 size_t fmt_json_string(char *buf, size_t len, const char *s, size_t n);
 

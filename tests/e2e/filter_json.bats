@@ -350,6 +350,17 @@ assert_curl_story() {
 	grep -qF 'a"b\x5cc\x0a\x01 ' "$TRACE"
 }
 
+@test "a process name with a C1 control (U+009B, CSI) is escaped in JSON, never written raw" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j -o "$JSON"
+	python3 "$TRIGGER" connect 127.0.0.1 "$PA" --name "'x\\xc2\\x9b[31m'"
+	stop_tracer
+	assert_schema "$JSON"
+	jq -s -e 'any(.[]; .event == "connect" and .comm == "x\u009b[31m")' "$JSON"
+	grep -qF 'x\u009b[31m' "$JSON"
+	[ "$(LC_ALL=C grep -c $'\xc2\x9b' "$JSON")" -eq 0 ]
+}
+
 @test "-o refuses a symlink and reports an unwritable path, exit 1" {
 	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$BATS_TEST_TMPDIR/link.json"
 	run --separate-stderr "$SOCKTRACE" -j -o "$BATS_TEST_TMPDIR/link.json"

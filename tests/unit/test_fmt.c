@@ -87,6 +87,9 @@ int main(void)
 		fmt_json_string(j, sizeof(j), "\xed\xa0\x80\xe2\x82", 5);
 		CHECK_STR(j, "\"\\u00ed\\u00a0\\u0080\\u00e2\\u0082\"",
 			  "surrogate and truncated sequences escaped");
+		fmt_json_string(j, sizeof(j), "a\xc2\x9b[2J\xc2\x80\xc2\x9f\xc2\xa0", 12);
+		CHECK_STR(j, "\"a\\u009b[2J\\u0080\\u009f\xc2\xa0\"",
+			  "C1 controls escaped, U+00A0 kept");
 		fmt_json_string(j, sizeof(j), "a\0b", 3);
 		CHECK_STR(j, "\"a\\u0000b\"", "NUL inside the length escaped");
 		CHECK(fmt_json_string(j, 10, "0123456789", 10) == 0 && j[0] == '\0',
