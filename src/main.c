@@ -29,6 +29,7 @@ static void install_signal_handlers(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* the terminal or ssh session went away */
 	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE */
 }
 
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
 	out = output_open(cfg.output, OUTBUF_SIZE);
 	if (!out)
 		goto cleanup;
+	outbuf_watch_stop(out, &stop_requested);
 	sink = open_sink(&cfg, out);
 	if (!sink)
 		goto cleanup;
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
 	plan_announce(plan, stderr);
 	prio = start_reader_prio(&cfg, tracer);
 	status = tracer_run(tracer, &stop_requested);
+	if (output_report_unwritten(out, stderr))
+		status = 1;
 	reader_prio__free(prio, cfg.verbose ? stderr : NULL);
 
 cleanup:

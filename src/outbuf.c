@@ -11,12 +11,19 @@
 
 #include "fdio.h"
 
+/* Once a stop is requested, how long a write waits for a reader that has
+ * stopped reading before the rest of the output is given up. */
+#define STOP_GRACE_MS 1000
+
 struct outbuf {
 	int fd;
 	unsigned flags;
 	gzFile gz; /* OUTBUF_GZIP: writes go through zlib */
 	int finished;
 	bool pipe;   /* fd is a pipe or socket: its reader can go away */
+	const volatile sig_atomic_t *stop; /* see outbuf_watch_stop */
+	size_t unwritten_lines;            /* given up at a stop */
+	bool cut;                          /* the last line written is cut short */
 	int err;
 	size_t len;
 	size_t cap;
@@ -102,9 +109,39 @@ static int check_reader(struct outbuf *ob)
 	return ob->err;
 }
 
+void outbuf_watch_stop(struct outbuf *ob, const volatile sig_atomic_t *stop)
+{
+	ob->stop = stop;
+}
+
+static size_t count_lines(const char *p, size_t len)
+{
+	size_t n = 0;
+	const char *nl;
+
+	while (len && (nl = memchr(p, '\n', len))) {
+		n++;
+		len -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* Output that a stop gave up on: data[done..len) is not written. */
+static void give_up(struct outbuf *ob, size_t done)
+{
+	ob->unwritten_lines += count_lines(ob->data + done, ob->len - done);
+	if (done < ob->len && done && ob->data[done - 1] != '\n')
+		ob->cut = true;
+}
+
 int outbuf_flush(struct outbuf *ob)
 {
+	size_t done = 0;
+
 	if (ob->finished || ob->err) {
+		if (ob->err == -ECANCELED)
+			give_up(ob, 0);
 		ob->len = 0;
 		return ob->err;
 	}
@@ -116,7 +153,9 @@ int outbuf_flush(struct outbuf *ob)
 		errno = 0;
 		return gz_flush(ob);
 	}
-	ob->err = fd_write_all(ob->fd, ob->data, ob->len);
+	ob->err = fd_write_until(ob->fd, ob->data, ob->len, ob->stop, STOP_GRACE_MS, &done);
+	if (ob->err == -ECANCELED)
+		give_up(ob, done);
 	ob->len = 0;
 	return ob->err;
 }
@@ -165,6 +204,16 @@ void outbuf_putc(struct outbuf *ob, char c)
 int outbuf_error(const struct outbuf *ob)
 {
 	return ob->err;
+}
+
+size_t outbuf_unwritten_lines(const struct outbuf *ob)
+{
+	return ob->unwritten_lines;
+}
+
+bool outbuf_cut(const struct outbuf *ob)
+{
+	return ob->cut;
 }
 
 size_t outbuf_pending(const struct outbuf *ob)

@@ -3,6 +3,8 @@
 #ifndef SOCKTRACE_OUTBUF_H
 #define SOCKTRACE_OUTBUF_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct outbuf;
@@ -34,6 +36,15 @@ void outbuf_commit(struct outbuf *ob, size_t used);
  * or socket with nothing buffered, returns -EPIPE once the reader is gone. */
 int outbuf_flush(struct outbuf *ob);
 int outbuf_error(const struct outbuf *ob);
+
+/* Makes writes watch *stop: once it is set, a reader that takes nothing for
+ * a second (or a second signal) makes the flush give up with -ECANCELED
+ * instead of blocking; what was given up is counted below. */
+void outbuf_watch_stop(struct outbuf *ob, const volatile sig_atomic_t *stop);
+/* Lines given up at a stop, and whether the last line written was cut
+ * short (the write it was in was stopped part way). */
+size_t outbuf_unwritten_lines(const struct outbuf *ob);
+bool outbuf_cut(const struct outbuf *ob);
 size_t outbuf_pending(const struct outbuf *ob);
 
 #endif

@@ -66,3 +66,16 @@ struct outbuf *output_open(const char *path, size_t capacity)
 	}
 	return ob;
 }
+
+int output_report_unwritten(const struct outbuf *ob, FILE *f)
+{
+	size_t lines = outbuf_unwritten_lines(ob);
+
+	if (!lines && !outbuf_cut(ob))
+		return 0;
+	fprintf(f,
+		"socktrace: stopped while the output's reader was not reading: %zu lines not "
+		"written%s\n",
+		lines, outbuf_cut(ob) ? ", and the last line written is cut short" : "");
+	return 1;
+}

@@ -4,6 +4,7 @@
 #define SOCKTRACE_OUTPUT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "outbuf.h"
 
@@ -12,5 +13,9 @@
  * single link), a symlink is never followed, and a name ending in ".gz" is
  * gzip-compressed. Prints why and returns NULL on failure. */
 struct outbuf *output_open(const char *path, size_t capacity);
+
+/* After the run: says on f what a stop gave up because the output's reader
+ * had stopped reading. Returns 1 if it gave up anything, else 0. */
+int output_report_unwritten(const struct outbuf *ob, FILE *f);
 
 #endif

@@ -91,7 +91,7 @@ static void *watch(void *arg)
 	return NULL;
 }
 
-/* The watchdog takes no signals: SIGINT and SIGTERM are the reader's. */
+/* The watchdog takes no signals: SIGINT, SIGTERM and SIGHUP are the reader's. */
 static int start_watchdog(struct reader_prio *rp)
 {
 	pthread_condattr_t ca;

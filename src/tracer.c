@@ -444,14 +444,21 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 			next_lost_check = clock_ns(CLOCK_MONOTONIC) + LOST_CHECK_NS;
 		}
 		err = sink_flush(t->sink);
+		if (err == -ECANCELED)
+			break;
 		if (err)
 			return output_failed(err);
 	}
 	pring_drain(t->ring, true, on_record, t);
 	report_losses(t);
 	err = sink_end(t->sink);
-	if (err)
+	/* -ECANCELED: a stop gave up on a reader that had stopped reading; the
+	 * rest of the run's report still goes out, and main says what was given
+	 * up. */
+	if (err && err != -ECANCELED)
 		return output_failed(err);
+	if (err)
+		status = 1;
 	if (t->lost_reported)
 		fprintf(stderr, "socktrace: %llu events lost (ring buffer full)\n",
 			(unsigned long long)t->lost_reported);

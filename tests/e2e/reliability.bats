@@ -201,6 +201,60 @@ reader_is() { [ "$(policy_of "$TRACER_PID")" = "$1" ]; }
 	[ "$(grep -cv '^socktrace: tracing (' "$BATS_TEST_TMPDIR/err")" -eq 0 ]
 }
 
+# gone_within SECONDS PID: PID has exited within SECONDS.
+gone_within() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The reader opens the FIFO but reads nothing until the tracer has gone:
+# its writes block on a full pipe. Without the stop watching its writes,
+# only SIGKILL ended it.
+@test "a reader that stops reading: SIGINT still ends it promptly, what was written is valid, the rest is counted" {
+	local fifo=$BATS_TEST_TMPDIR/out.fifo n=1000 written unwritten emitted
+	mkfifo "$fifo"
+	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" -v -j -P "$PORT" >"$fifo" 2>"$TRACE_ERR" 3>&- &
+	TRACER_PID=$!
+	exec 4<"$fifo"
+	wait_for grep -q '^socktrace: tracing (' "$TRACE_ERR"
+	# 14,000 records, some MB of JSON: far beyond the pipe (64 KiB) and
+	# the tracer's buffer, few enough for the rings to hold them all.
+	"$LOADGEN" -t 2 -n "$n" -p "$PORT" >/dev/null
+	sleep 1
+	kill -INT "$TRACER_PID"
+	gone_within 10 "$TRACER_PID"
+	TRACER_RC=0
+	wait "$TRACER_PID" || TRACER_RC=$?
+	TRACER_PID=
+	cat <&4 >"$JSON"
+	exec 4<&-
+	cat "$TRACE_ERR"
+	[ "$TRACER_RC" -eq 1 ]
+	unwritten=$(sed -nE "s/^socktrace: stopped while the output's reader was not reading: ([0-9]+) lines not written.*/\\1/p" "$TRACE_ERR")
+	[ "$unwritten" -gt 0 ]
+	# Only a line the stop cut short may be incomplete, and it is said.
+	if grep -q 'the last line written is cut short' "$TRACE_ERR"; then
+		[ "$(tail -c1 "$JSON" | od -An -c | tr -d ' ')" != '\n' ]
+		sed -i '$d' "$JSON"
+	else
+		[ "$(tail -c1 "$JSON" | od -An -c | tr -d ' ')" = '\n' ]
+	fi
+	jq -e . "$JSON" >/dev/null
+	written=$(wc -l <"$JSON")
+	emitted=$(counter 1)
+	echo "written $written, not written $unwritten, emitted $emitted"
+	[ "$written" -gt 0 ]
+	# Every record is a line written or one counted as not written; lost
+	# records (none expected) would add their lines.
+	[ "$(counter 3)" -eq 0 ]
+	[ $((written + unwritten)) -eq "$emitted" ]
+}
+
 # prog_and_link_ids PID: "prog N" and "link N" for each BPF fd of PID.
 prog_and_link_ids() {
 	awk '/^prog_id:/ { print "prog", $2 } /^link_id:/ { print "link", $2 }' \
