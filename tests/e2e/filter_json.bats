@@ -336,6 +336,18 @@ assert_curl_story() {
 	assert_curl_story "$JSON"
 }
 
+@test "SIGHUP (the terminal went away) during a .gz run: exit 0, the file complete and valid" {
+	start_http_server "$PA" 127.0.0.1
+	start_tracer -j -o "$JSON.gz"
+	run_curl "http://127.0.0.1:$PA/"
+	stop_tracer HUP
+	[ "$TRACER_RC" -eq 0 ]
+	gzip -t "$JSON.gz"
+	gzip -dc "$JSON.gz" >"$JSON"
+	assert_schema "$JSON"
+	assert_curl_story "$JSON"
+}
+
 @test "a process named a\"b\\c<newline><0x01> still yields valid JSON that round-trips" {
 	start_http_server "$PA" 127.0.0.1
 	start_tracer -j -o "$JSON"
