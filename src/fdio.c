@@ -1,6 +1,7 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -57,4 +58,24 @@ int fd_write_until(int fd, const void *data, size_t len, const volatile sig_atom
 	if (done)
 		*done = (size_t)(p - start);
 	return err;
+}
+
+int fd_open_std(void)
+{
+	int closed = 0;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (nfd != fd) { /* the lowest free number: fd, as those below are open */
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+		closed |= 1 << fd;
+	}
+	return closed;
 }

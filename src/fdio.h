@@ -19,4 +19,10 @@ int fd_write_all(int fd, const void *data, size_t len);
 int fd_write_until(int fd, const void *data, size_t len, const volatile sig_atomic_t *stop,
 		   int grace_ms, size_t *done);
 
+/* Opens /dev/null on whichever of fds 0, 1 and 2 is closed, so that no
+ * later descriptor (a BPF map's, the output file's) takes its number and
+ * output or messages meant for it. Returns a bit (1 << fd) for each one that
+ * was closed, or -1 if one could not be opened. */
+int fd_open_std(void);
+
 #endif

@@ -2,9 +2,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "env_check.h"
+#include "fdio.h"
 #include "kbtf.h"
 #include "output.h"
 #include "plan.h"
@@ -31,6 +33,17 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL); /* the terminal or ssh session went away */
 	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE */
+}
+
+/* With stdout closed (now /dev/null, see fd_open_std), a trace meant for it
+ * would vanish: say so instead. */
+static bool output_has_a_place(const struct config *cfg, int closed_std)
+{
+	if (cfg->output || cfg->show_help || !(closed_std & 1 << STDOUT_FILENO))
+		return true;
+	fprintf(stderr, "socktrace: standard output is closed; give -o FILE to write the trace "
+			"to a file\n");
+	return false;
 }
 
 static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
@@ -61,11 +74,16 @@ int main(int argc, char **argv)
 	struct tracer *tracer = NULL;
 	struct reader_prio *prio = NULL;
 	bool usable;
-	int status;
+	int status, closed_std;
 
+	closed_std = fd_open_std();
+	if (closed_std < 0)
+		return 1;
 	status = cli_parse(argc, argv, &cfg);
 	if (status || cfg.show_help)
 		return status;
+	if (!output_has_a_place(&cfg, closed_std))
+		return 1;
 	if (env_check(KERNEL_BTF))
 		return 1;
 	tracer_set_libbpf_logging(cfg.verbose);

@@ -148,3 +148,24 @@ accept_label() {
 	stop_tracer INT
 	[ "$TRACER_RC" -eq 0 ]
 }
+
+@test "stdout closed: exit 1 saying so, not a trace into a kernel descriptor" {
+	run --separate-stderr timeout -s INT 10 bash -c '"$0" "${@}" >&-' "$SOCKTRACE" "${ATTACH_ARGS[@]}" -j
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"standard output is closed; give -o FILE"* ]]
+}
+
+@test "stderr closed with -v: still traces to -o FILE and exits 0" {
+	local port json=$BATS_TEST_TMPDIR/t.json
+	port=$(free_port)
+	start_http_server "$port" 127.0.0.1
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" -v -j -o "$json" -P "$port" 2>&- 3>&- &
+	TRACER_PID=$!
+	# No stderr to wait on: wait for its first BPF link, then for the rest.
+	wait_for sh -c "ls -l /proc/$TRACER_PID/fd | grep -q bpf_link"
+	sleep 1
+	run_curl "http://127.0.0.1:$port/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	jq -s -e 'any(.[]; .event == "close" and .comm == "curl")' "$json"
+}
