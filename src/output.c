@@ -16,11 +16,22 @@ static int refuse(const char *path, const char *why, int fd)
 }
 
 /* Opens path for writing without following a symlink or truncating a file
- * that is not ours. Returns the fd, or -1 after printing why. */
+ * that is not ours. A path that is there and is not a regular file is
+ * refused before it is opened: opening a device or a FIFO can act (a
+ * watchdog arms, a FIFO's reader wakes). The checks after the open stay, for
+ * a path changed in between. Returns the fd, or -1 after printing why. */
 static int open_output_file(const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	int fd;
+
+	if (!lstat(path, &st)) {
+		if (S_ISLNK(st.st_mode))
+			return refuse(path, "it is a symbolic link", -1);
+		if (!S_ISREG(st.st_mode))
+			return refuse(path, "not a regular file", -1);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK, 0600);
 
 	if (fd < 0) {
 		if (errno == ELOOP)

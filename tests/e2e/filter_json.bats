@@ -373,6 +373,25 @@ assert_curl_story() {
 	[ "$(LC_ALL=C grep -c $'\xc2\x9b' "$JSON")" -eq 0 ]
 }
 
+# A FIFO's reader blocks in open() until a writer opens it: if -o opened
+# the path before refusing it, the reader would wake and see end of file.
+@test "-o refuses a FIFO or a device without opening it, exit 1" {
+	local fifo=$BATS_TEST_TMPDIR/out.fifo reader
+	mkfifo "$fifo"
+	cat "$fifo" >/dev/null 3>&- &
+	reader=$!
+	run --separate-stderr "$SOCKTRACE" -j -o "$fifo"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not a regular file"* ]]
+	sleep 0.5
+	kill -0 "$reader" # still waiting for a writer
+	: >"$fifo"        # let it go
+	wait "$reader"
+	run --separate-stderr "$SOCKTRACE" -j -o /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"refusing to write /dev/null: not a regular file"* ]]
+}
+
 @test "-o refuses a symlink and reports an unwritable path, exit 1" {
 	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$BATS_TEST_TMPDIR/link.json"
 	run --separate-stderr "$SOCKTRACE" -j -o "$BATS_TEST_TMPDIR/link.json"
