@@ -14,11 +14,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+#define TRACEFS_MAGIC_NR 0x74726163 /* linux/magic.h's TRACEFS_MAGIC */
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -145,6 +147,15 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Is a tracefs mounted at path? Asks the mount, not its contents, which a
+ * user without root may not be allowed to see. */
+static bool is_tracefs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == TRACEFS_MAGIC_NR;
+}
+
 /* Finds tracefs, mounting it at its standard place when nothing has. */
 static int find_tracefs(struct kfeat *kf, char *reason, size_t len)
 {
@@ -158,6 +169,9 @@ static int find_tracefs(struct kfeat *kf, char *reason, size_t len)
 		kf->tracefs = DEBUGFS_TRACING;
 		return 0;
 	}
+	if (is_tracefs(TRACEFS)) /* there, but not ours to read (mode 0700) */
+		return fail(reason, len, stat(TRACEFS "/events", &(struct stat){}) ? -errno : -EACCES,
+			    "tracefs is mounted at %s but this user cannot read it", TRACEFS);
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL))
 		return fail(reason, len, -errno, "tracefs is not mounted and mounting it at %s failed",
 			    TRACEFS);

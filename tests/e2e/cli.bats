@@ -140,6 +140,16 @@ accept_label() {
 	[ -z "$output" ]
 }
 
+@test "a user with CAP_BPF and CAP_PERFMON only: --list-attach says tracefs is there but unreadable" {
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+	[ "$(stat -c %a /sys/kernel/tracing)" = 700 ] || skip "tracefs is readable by everyone here"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon "$SOCKTRACE" --attach=tracepoint --list-attach
+	echo "$output"
+	grep -qE '^connect +tracepoint +rejected: tracefs is mounted at /sys/kernel/tracing but this user cannot read it' <<<"$output"
+	[ "$(grep -c 'tracefs is not mounted' <<<"$output")" -eq 0 ]
+}
+
 @test "SIGTERM and SIGINT stop the tracer with exit 0" {
 	start_tracer
 	stop_tracer TERM
