@@ -79,6 +79,7 @@ struct sock_info {
 	__u8 close_old;       /* state before CLOSE */
 	__u8 active_open;     /* went CLOSE -> SYN_SENT */
 	__u8 fin_sent;        /* entered FIN_WAIT1 or LAST_ACK */
+	__u8 open_seen;       /* its SYN_SENT or SYN_RECV was seen: active_open is known */
 	__u8 owner_verdict;   /* OWNER_*: the owner filters' answer, cached */
 	__u8 from_listener;   /* owner inherited from a known listener */
 	__u8 owner_final;     /* owner seen in its own context: no accept() to come */
@@ -765,6 +766,8 @@ static __always_inline bool summary_may_wait_for_reset(const struct sock_info *s
 struct close_fields {
 	__u64 bytes_acked;
 	__u64 bytes_received;
+	__u64 payload_sent;    /* tcp_sock.bytes_sent: payload, retransmissions included */
+	__u64 payload_retrans; /* tcp_sock.bytes_retrans */
 	unsigned long sk_flags;
 	__u32 snd_una;
 	__u32 write_seq;
@@ -781,6 +784,8 @@ static __always_inline void read_close_fields(const struct sock *sk, bool direct
 		return;
 	f->bytes_acked = TCP_FIELD(direct, tp, bytes_acked);
 	f->bytes_received = TCP_FIELD(direct, tp, bytes_received);
+	f->payload_sent = TCP_FIELD(direct, tp, bytes_sent);
+	f->payload_retrans = TCP_FIELD(direct, tp, bytes_retrans);
 	f->sk_flags = TCP_FIELD(direct, tp, inet_conn.icsk_inet.sk.__sk_common.skc_flags);
 	f->snd_una = TCP_FIELD(direct, tp, snd_una);
 	f->write_seq = TCP_FIELD(direct, tp, write_seq);
@@ -804,12 +809,49 @@ static __always_inline void snapshot_counters(const struct sock *sk, bool direct
 		sent--; /* our SYN, acked by the SYN-ACK */
 	if (si->fin_sent && sent && f.snd_una == f.write_seq)
 		sent--; /* our FIN, acked */
+	/* Opened before socktrace saw it: whether our SYN is in bytes_acked is
+	 * not known from the socket's history, but acked payload cannot exceed
+	 * the payload sent once, so a surplus is that SYN. */
+	if (!si->open_seen && sent > f.payload_sent - f.payload_retrans)
+		sent = f.payload_sent - f.payload_retrans;
 	if ((f.sk_flags & (1ul << SOCK_DONE)) && received)
 		received--; /* the peer's FIN */
 	si->close_err = f.sk_err;
 	si->bytes_sent = sent;
 	si->bytes_received = received;
 	si->retransmits = f.total_retrans;
+}
+
+/* What a state says of a socket's past, for one socket first seen in it
+ * (one older than the tracer): from ESTABLISHED on it was established, and
+ * the closing states tell who sent the first FIN. Never overrides what was
+ * seen. */
+static __always_inline void learn_from_state(struct sock_info *si, int state)
+{
+	switch (state) {
+	case TCP_ESTABLISHED:
+		break;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSING:
+	case TCP_TIME_WAIT:
+		si->fin_sent = 1;
+		if (!si->closed_by)
+			si->closed_by = ST_CLOSED_BY_LOCAL;
+		break;
+	case TCP_CLOSE_WAIT:
+		if (!si->closed_by)
+			si->closed_by = ST_CLOSED_BY_REMOTE;
+		break;
+	case TCP_LAST_ACK:
+		si->fin_sent = 1;
+		if (!si->closed_by)
+			si->closed_by = ST_CLOSED_BY_REMOTE;
+		break;
+	default:
+		return;
+	}
+	si->established = 1;
 }
 
 static __always_inline void handle_state(const struct sock *sk, bool direct, int old, int new)
@@ -845,6 +887,7 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		if (!si)
 			return;
 		if (new == TCP_SYN_RECV) {
+			si->open_seen = 1; /* a passive open */
 			inherit_listener(si, listener);
 			/* Written once: not a store to a line both CPUs share
 			 * (next_sock_id's) for every wanted child. */
@@ -857,8 +900,10 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		si->owner_verdict = verdict; /* OWNER_UNKNOWN unless just checked */
 	}
 
+	learn_from_state(si, old);
 	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
 		si->active_open = 1;
+		si->open_seen = 1;
 		si->connect_pending = 1;
 		si->syn_ns = now;
 		si->state_ns = now;
@@ -958,6 +1003,7 @@ static __always_inline void handle_accept(const struct sock *sk, __u8 verdict)
 		if (!si)
 			return;
 		si->established = 1; /* accept() returns connections only */
+		si->open_seen = 1;   /* ... passively opened ones */
 	}
 	learn = !si->from_listener;
 	set_owner_current(si);
@@ -1226,6 +1272,7 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	BPF_CORE_READ_STR_INTO(&n.comm, task, comm);
 	n.owner_known = 1;
 	n.owner_final = 1;
+	learn_from_state(&n, BPF_CORE_READ(sk, __sk_common.skc_state));
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
 		struct listen_key k = listen_key_of(sk);
 		struct owner o =

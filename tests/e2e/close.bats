@@ -69,6 +69,44 @@ close_of() {
 	done
 }
 
+# A client and server connected before the tracer starts; the client sends
+# 1500 bytes and closes first only once the tracer runs. What only a socket
+# seen from its start has (duration, handshake) is null; the rest is derived
+# from the states the sockets are in (established, who sent the first FIN)
+# and from the kernel's counters.
+@test "a connection older than the tracer, closed orderly: fin, who closed, exact bytes, duration null" {
+	local go=$BATS_TEST_TMPDIR/go client c s
+	python3 "$TRIGGER" serve 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/srv" 3>&- &
+	SERVER_PID=$!
+	wait_for grep -q ready "$BATS_TEST_TMPDIR/srv"
+	python3 -c '
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+s.sendall(bytes(1500))
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass
+s.close()
+' 127.0.0.1 "$PORT" "$go" 3>&- &
+	client=$!
+	wait_for sh -c "ss -Htn state established '( dport = :$PORT )' | grep -q ."
+	start_tracer -j -P "$PORT"
+	touch "$go"
+	wait "$client"
+	stop_tracer
+	cat "$TRACE"
+	c=$(jq -s -c --argjson p "$client" '[.[] | select(.event == "close" and .pid == $p)]' "$TRACE")
+	s=$(jq -s -c --argjson p "$SERVER_PID" '[.[] | select(.event == "close" and .pid == $p and .lport != 0)]' "$TRACE")
+	jq -e --argjson port "$PORT" 'length == 1 and (.[0] | .cause == "fin" and .closed_by == "local"
+		and .bytes_sent == 1500 and .bytes_received == 0 and .duration_ns == null
+		and .handshake_ns == null and .rport == $port)' <<<"$c"
+	jq -e --argjson port "$PORT" 'length == 1 and (.[0] | .cause == "fin" and .closed_by == "remote"
+		and .bytes_sent == 0 and .bytes_received == 1500 and .duration_ns == null
+		and .handshake_ns == null and .lport == $port)' <<<"$s"
+}
+
 @test "handshake time is the path's RTT on both sides: 20 ms delay between two namespaces" {
 	[ -x "$DELAYQ" ] || { echo "missing $DELAYQ (make test builds it)"; false; }
 	make_netns c
