@@ -216,15 +216,16 @@ s.close()
 	wait_for ns_is_listening "$ns" "$PORT"
 	start_tracer -j -o "$JSON"
 	ip netns exec "$ns" python3 "$TRIGGER" connect 127.0.0.1 "$PORT" --name "'abandoned'" \
-		--pause 3 --send 100000 --timeout 30 2>/dev/null 3>&- &
+		--wait-for "$BATS_TEST_TMPDIR/go" --send 100000 --timeout 30 2>/dev/null 3>&- &
 	client=$!
 	wait_for ns_has_established "$ns" "$PORT"
 	# From now on the peer is silent: nothing reaches it. The client sends
-	# after 3 s: with 1 s, the three nft commands once took longer in the 6.1
-	# VM (CI's emulated guest), the data got through, and the close was "fin".
+	# only once the rule is in (a fixed pause was once too short in the VM:
+	# the data got through and the close was "fin").
 	ip netns exec "$ns" nft add table inet st
 	ip netns exec "$ns" nft 'add chain inet st in { type filter hook input priority 0; }'
 	ip netns exec "$ns" nft add rule inet st in tcp dport "$PORT" drop
+	touch "$BATS_TEST_TMPDIR/go"
 	wait "$client" || true
 	stop_tracer
 	c=$(close_by_comm abandoned)

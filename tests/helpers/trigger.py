@@ -9,6 +9,7 @@
       --send BYTES: send that many bytes instead, half-close, read to EOF.
       --timeout S: give up connecting after S seconds (default 5).
       --pause S: wait S seconds between connecting and sending.
+      --wait-for PATH: then wait until PATH exists (a test's go signal).
   trigger.py serve HOST PORT [--name NAME] [--fork [--worker-name NAME]]
       accept connections one at a time, forever; answer each chunk that ends
       in a newline with "ok\\n"; close once the peer has closed. Prints
@@ -39,7 +40,7 @@ def family_of(host: str) -> int:
 
 
 def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: float,
-            pause: float) -> None:
+            pause: float, wait_for: str | None) -> None:
     for _ in range(count):
         with socket.socket(family_of(host), socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
@@ -49,6 +50,8 @@ def connect(host: str, port: int, count: int, reset: bool, send: int, timeout: f
                 print(f"connect: {e}", file=sys.stderr)
                 sys.exit(1)
             time.sleep(pause)
+            while wait_for is not None and not os.path.exists(wait_for):
+                time.sleep(0.05)
             if send:
                 s.sendall(bytes(send))
                 s.shutdown(socket.SHUT_WR)
@@ -101,13 +104,14 @@ def main() -> None:
     ap.add_argument("--send", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=5)
     ap.add_argument("--pause", type=float, default=0)
+    ap.add_argument("--wait-for")
     ap.add_argument("--fork", action="store_true")
     ap.add_argument("--worker-name", help="the forked worker's comm, a Python string literal")
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
     if a.mode == "connect":
-        connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause)
+        connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause, a.wait_for)
     else:
         worker_name = None
         if a.worker_name is not None:
