@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command inside a VM booted with Debian 12's stock kernel (the one
-# linux-image-amd64 depends on), under QEMU's TCG, with this machine's / shared
+# linux-image-amd64 depends on, or VM_KERNEL, e.g. 6.1.0-50-amd64: a kernel
+# this machine's apt sources offer as linux-image-VM_KERNEL-unsigned), under QEMU's TCG, with this machine's / shared
 # read-only and the checkout read-write at its own path, so the guest uses the
 # binaries just built and the tools installed here.
 #   tests/vm/run.sh BUILD_DIR COMMAND [ARG...]
@@ -90,8 +91,12 @@ build_initramfs() {
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh --test)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
 mkdir -p "$vmdir"
-pkg=$(kernel_package)
-kver=${pkg#linux-image-}
+if [ -n "${VM_KERNEL:-}" ]; then
+	kver=$VM_KERNEL
+else
+	pkg=$(kernel_package)
+	kver=${pkg#linux-image-}
+fi
 fetch_kernel "$kver"
 build_initramfs "$kver"
 
