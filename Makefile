@@ -48,7 +48,8 @@ endif
 
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/fdio.c src/outbuf.c src/output.c src/pring.c src/sink.c src/sink_text.c \
-	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c src/prio_policy.c
+	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c src/prio_policy.c \
+	src/tables.c
 APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
 	src/premaps.c src/prio.c src/tracer.c src/tracing_secs.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))

@@ -27,6 +27,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define E2BIG 7 /* a full hash map's answer to a new key */
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define SOCK_DONE 1 /* enum sock_flags: set by tcp_fin(), the peer's FIN arrived */
@@ -57,7 +58,7 @@ struct endpoint {
 struct sock_info {
 	struct endpoint ep; /* cached once final, see endpoint_of() */
 	__u64 id;
-	__u64 first_ns;  /* first event seen for this socket; 0: existed before start */
+	__u64 first_ns;  /* when it opened (opens()); 0: its open was not seen */
 	__u64 state_ns;  /* when the current state was entered */
 	__u64 syn_ns;    /* when CLOSE -> SYN_SENT happened */
 	__u64 handshake_ns;
@@ -134,15 +135,22 @@ struct {
 	__uint(max_entries, 4096);
 } doorbell SEC(".maps");
 
+/* The socket and listener tables are plain hash maps, not LRU ones: an LRU
+ * map makes room by evicting a live socket, silently, and that socket's
+ * later records would start a new id with invented values. A full table
+ * refuses the new entry instead, which is counted (ST_CNT_SOCK_FULL,
+ * ST_CNT_LISTENER_FULL) and reported. Entries leave when their socket
+ * closes or is destroyed. User space sizes both before load (--max-sockets,
+ * --max-listeners, src/tables.c). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct sock *, never leaves the kernel */
 	__type(value, struct sock_info);
 } socks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct listen_key);
 	__type(value, struct owner);
@@ -595,18 +603,41 @@ static __always_inline void flush_connect(const struct sock *sk, struct sock_inf
 	emit(sk, si, ST_EV_STATE, TCP_CLOSE, TCP_SYN_SENT, si->syn_ns, 0, false);
 }
 
-/* A new record; now is 0 for a socket whose beginning was not seen (its
- * life and its time in the current state are unknown). */
-static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __u64 key, __u64 now)
+/* A new record; first_ns is when the socket opened, or 0 for a socket
+ * whose opening was not seen (its life is unknown). NULL when the table
+ * has no room: the event at hand is not recorded, and counted. */
+static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __u64 key,
+						       __u64 first_ns)
 {
 	struct sock_info n = {};
 
 	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
-	n.first_ns = now;
-	n.state_ns = now;
-	if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY))
+	n.first_ns = first_ns;
+	n.state_ns = first_ns;
+	if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY)) {
+		count(ST_CNT_SOCK_FULL); /* E2BIG: no other error is possible here */
 		return NULL;
+	}
 	return bpf_map_lookup_elem(&socks, &key);
+}
+
+/* Transitions that open a socket: its life starts there. A socket first
+ * seen at any other one opened before socktrace saw it (it is older than
+ * the tracer, or the socket table had no room for it then). */
+static __always_inline bool opens(int old, int new)
+{
+	return (old == TCP_CLOSE && (new == TCP_SYN_SENT || new == TCP_LISTEN)) ||
+	       new == TCP_SYN_RECV;
+}
+
+/* Adds (flags BPF_NOEXIST) or sets (BPF_ANY) a listener's entry. A full
+ * table is counted where a listener is first found (listen(), the
+ * start-up walk), once per listener, not at each accept() that retries. */
+static __always_inline void listener_put(const struct listen_key *k, const struct owner *o,
+					 __u64 flags, bool count_full)
+{
+	if (bpf_map_update_elem(&listeners, k, o, flags) == -E2BIG && count_full)
+		count(ST_CNT_LISTENER_FULL);
 }
 
 /* The listener table's entry for the listener a child socket came from
@@ -883,7 +914,7 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 	}
 	now = bpf_ktime_get_ns();
 	if (!si) {
-		si = sock_info_new(sk, key, now);
+		si = sock_info_new(sk, key, opens(old, new) ? now : 0);
 		if (!si)
 			return;
 		if (new == TCP_SYN_RECV) {
@@ -901,6 +932,8 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 	}
 
 	learn_from_state(si, old);
+	if (!si->first_ns && opens(old, new))
+		si->first_ns = now; /* found unconnected by the start-up walk */
 	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
 		si->active_open = 1;
 		si->open_seen = 1;
@@ -937,7 +970,7 @@ static __always_inline void handle_state(const struct sock *sk, bool direct, int
 		struct listen_key k = listen_key_of(sk);
 		struct owner o = listener_entry(si, false);
 
-		bpf_map_update_elem(&listeners, &k, &o, BPF_ANY);
+		listener_put(&k, &o, BPF_ANY, true);
 	} else if (new == TCP_CLOSE) {
 		if (old == TCP_LISTEN) {
 			struct listen_key k = listen_key_of(sk);
@@ -968,14 +1001,14 @@ static __always_inline void handle_connect(const struct sock *sk)
 
 /* Adds a listener the table does not know; of one it knows, only that a
  * process the owner filters want holds it or accepted from it. */
-static __always_inline void listener_learn(const struct listen_key *k, const struct owner *o)
+static __always_inline void listener_learn(const struct listen_key *k, const struct owner *o,
+					   bool count_full)
 {
-	struct owner *known;
+	struct owner *known = bpf_map_lookup_elem(&listeners, k);
 
-	if (!bpf_map_update_elem(&listeners, k, o, BPF_NOEXIST) || !o->wanted_acceptor)
-		return;
-	known = bpf_map_lookup_elem(&listeners, k);
-	if (known)
+	if (!known)
+		listener_put(k, o, BPF_NOEXIST, count_full);
+	else if (o->wanted_acceptor)
 		known->wanted_acceptor = 1;
 }
 
@@ -1018,7 +1051,7 @@ static __always_inline void handle_accept(const struct sock *sk, __u8 verdict)
 		return;
 	k = listen_key_of(sk);
 	o = listener_entry(si, verdict == OWNER_WANTED);
-	listener_learn(&k, &o);
+	listener_learn(&k, &o, false);
 }
 
 /* ---- state hook ---- */
@@ -1278,11 +1311,12 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 		struct owner o =
 			listener_entry(&n, owner_filtered() && owner_passes(n.pid, n.comm));
 
-		listener_learn(&k, &o);
+		listener_learn(&k, &o, true);
 	}
 	key = (__u64)sk;
 	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
-	bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST);
+	if (bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST) == -E2BIG)
+		count(ST_CNT_SEED_FULL);
 	return 0;
 }
 

@@ -47,7 +47,10 @@
 #define ST_CNT_EMITTED  0 /* events written to the ring buffer */
 #define ST_CNT_LOST     1 /* events dropped: ring buffer full */
 #define ST_CNT_FILTERED 2 /* events dropped by the user's filters */
-#define ST_CNT_COUNT    3
+#define ST_CNT_SOCK_FULL 3     /* events not recorded: the socket table had no room for their socket */
+#define ST_CNT_LISTENER_FULL 4 /* listeners not remembered: the listener table was full */
+#define ST_CNT_SEED_FULL 5     /* sockets open at start-up the socket table had no room for */
+#define ST_CNT_COUNT    6
 
 /* Filter sets. Ports: one bitmap per kind, indexed by port number. */
 #define ST_MAX_PIDS     1024

@@ -16,6 +16,8 @@ enum {
 	OPT_ATTACH,
 	OPT_PRIORITY,
 	OPT_NO_SYSCALL_HOOKS,
+	OPT_MAX_SOCKETS,
+	OPT_MAX_LISTENERS,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -27,7 +29,7 @@ static const char doc[] =
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
 	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
-	"                 [--priority=idle|normal]\n"
+	"                 [--priority=idle|normal] [--max-sockets=N] [--max-listeners=N]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -67,6 +69,12 @@ static const struct argp_option options[] = {
 	{ "priority", OPT_PRIORITY, "PRIO", 0,
 	  "idle (default): read events in CPU time the host leaves unused, raised to real-time "
 	  "priority only while behind; normal: always at normal priority", 0 },
+	{ "max-sockets", OPT_MAX_SOCKETS, "N", 0,
+	  "TCP sockets tracked at once (default: four times those open now, at least 65536, "
+	  "within 1/64 of memory); events of sockets beyond it are counted as lost", 0 },
+	{ "max-listeners", OPT_MAX_LISTENERS, "N", 0,
+	  "Listening sockets whose owner is remembered (default: an eighth of --max-sockets, "
+	  "at least 8192); connections to others have no owner until accept()", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", 0 },
 	{ 0 },
@@ -110,6 +118,28 @@ static error_t parse_list(struct argp_state *state, const char *opt, const char 
 			return 0;
 		p = end + 1;
 	}
+}
+
+/* One number in [min, max] for opt into *out. */
+static error_t parse_count(struct argp_state *state, const char *opt, const char *arg, long min,
+			   long max, uint32_t *out)
+{
+	char *end = (char *)arg;
+	long v = 0;
+
+	errno = 0;
+	if (*arg >= '0' && *arg <= '9') /* no sign, no space: strtol would take them */
+		v = strtol(arg, &end, 10);
+	if (end == arg || *end) {
+		argp_error(state, "invalid value '%s' for %s: expected a number", arg, opt);
+		return EINVAL;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		argp_error(state, "invalid value '%s' for %s: must be %ld..%ld", arg, opt, min, max);
+		return EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
 }
 
 static error_t parse_ports(struct argp_state *state, const char *opt, const char *arg,
@@ -231,6 +261,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_SYSCALL_HOOKS:
 		cfg->no_syscall_hooks = true;
 		break;
+	case OPT_MAX_SOCKETS:
+		return parse_count(state, "--max-sockets", arg, 16, TABLES_MAX_SOCKETS,
+				   &cfg->tables.sockets);
+	case OPT_MAX_LISTENERS:
+		return parse_count(state, "--max-listeners", arg, 16, TABLES_MAX_LISTENERS,
+				   &cfg->tables.listeners);
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
 		cfg->show_help = true;

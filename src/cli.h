@@ -8,6 +8,7 @@
 
 #include "plan.h"
 #include "socktrace.h"
+#include "tables.h"
 
 #define CLI_MAX_PORTS 1024 /* per port option */
 
@@ -34,6 +35,7 @@ struct config {
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
+	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */
 	bool show_help;   /* -h/--help was printed: exit 0 */
 };
 

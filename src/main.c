@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
-	tracer = tracer__open(cfg.verbose); /* first: its maps are made while the plan probes */
+	tracer = tracer__open(cfg.verbose, cfg.tables); /* first: its maps are made while the plan probes */
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */

@@ -1,7 +1,7 @@
 /* Creates some of a BPF object's maps on a thread while the caller goes on
  * preparing the load, then hands them to libbpf, which would otherwise
  * create them one after another inside bpf_object__load(). The socket map
- * is most of that: 65,536 preallocated LRU entries, 3.6 ms of the kernel
+ * is most of that: its preallocated entries (65,536 by default), 3.6 ms of the kernel
  * zeroing and linking memory at every start here. */
 #ifndef SOCKTRACE_PREMAPS_H
 #define SOCKTRACE_PREMAPS_H

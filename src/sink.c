@@ -39,9 +39,19 @@ void sink_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_n
 	s->ops->lost(s, why, count, ts_ns, unix_ns);
 }
 
-const char *sink_loss_note(enum sink_loss why)
+const char *sink_loss_what(enum sink_loss why)
 {
-	return why == SINK_LOSS_SKIPPED ? " (program runs the kernel skipped)" : "";
+	switch (why) {
+	case SINK_LOSS_SKIPPED:
+		return "events (program runs the kernel skipped)";
+	case SINK_LOSS_SOCKET_TABLE:
+		return "events (socket table full)";
+	case SINK_LOSS_LISTENER_TABLE:
+		return "listener owners (listener table full)";
+	case SINK_LOSS_RING_FULL:
+		break;
+	}
+	return "events";
 }
 
 int sink_end(struct sink *s)

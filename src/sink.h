@@ -27,10 +27,13 @@ void sink_begin(struct sink *s);
 void sink_event(struct sink *s, const struct st_record *r);
 /* Why events are missing from the trace. */
 enum sink_loss {
-	SINK_LOSS_RING_FULL, /* count records found their CPU's ring full */
-	SINK_LOSS_SKIPPED,   /* the kernel skipped count runs of our programs */
+	SINK_LOSS_RING_FULL,      /* count records found their CPU's ring full */
+	SINK_LOSS_SKIPPED,        /* the kernel skipped count runs of our programs */
+	SINK_LOSS_SOCKET_TABLE,   /* count events' sockets found the socket table full */
+	SINK_LOSS_LISTENER_TABLE, /* count listeners found the listener table full */
 };
-/* count events are missing, for why. */
+/* count events (or, for SINK_LOSS_LISTENER_TABLE, listeners' owners) are
+ * missing, for why. */
 void sink_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
 	       uint64_t unix_ns);
 /* Writes out buffered output; returns 0 or -errno of a failed write. */

@@ -20,8 +20,9 @@ struct sink {
 	struct sink_opts opts;
 };
 
-/* What text lines add to "LOST n events" for why: "" for a full ring. */
-const char *sink_loss_note(enum sink_loss why);
+/* What text lines say after "LOST n " for why: "events" for a full ring,
+ * "events (why)" or what else was lost. */
+const char *sink_loss_what(enum sink_loss why);
 
 /* Allocates size bytes (an implementation's struct, struct sink first),
  * zeroed, with the common part filled in. */

@@ -70,6 +70,10 @@ static void json_close_fields(struct wbuf *w, const struct st_record *r)
 	} else {
 		W_LIT(w, "null");
 	}
+	if (r->time_known)
+		W_LIT(w, ",\"history\":\"complete\"");
+	else
+		W_LIT(w, ",\"history\":\"partial\"");
 }
 
 /* "sock" to "rport": who and where, the same on every record of a socket
@@ -138,6 +142,13 @@ static void json_event(struct sink *s, const struct st_record *r)
 	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 
+static const char *const loss_reasons[] = {
+	[SINK_LOSS_RING_FULL] = "ring_full",
+	[SINK_LOSS_SKIPPED] = "skipped",
+	[SINK_LOSS_SOCKET_TABLE] = "socket_table_full",
+	[SINK_LOSS_LISTENER_TABLE] = "listener_table_full",
+};
+
 static void json_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64_t ts_ns,
 		      uint64_t unix_ns)
 {
@@ -151,10 +162,9 @@ static void json_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64
 	W_LIT(&w, ",\"sock\":null,\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,"
 		  "\"lport\":null,\"raddr\":null,\"rport\":null,\"count\":");
 	w_u64(&w, count);
-	if (why == SINK_LOSS_SKIPPED)
-		W_LIT(&w, ",\"reason\":\"skipped\"}\n");
-	else
-		W_LIT(&w, ",\"reason\":\"ring_full\"}\n");
+	W_LIT(&w, ",\"reason\":\"");
+	w_str(&w, loss_reasons[why]);
+	W_LIT(&w, "\"}\n");
 	outbuf_commit(s->out, (size_t)(w.p - start));
 }
 

@@ -23,7 +23,7 @@ static void text_begin(struct sink *s)
  * received 3.2 KiB, 0 retransmits" */
 static size_t close_text(char *buf, size_t len, const struct st_record *r)
 {
-	char life[32] = "?", hs[32] = "none", sent[32], recvd[32];
+	char life[32] = "? (not seen from its open)", hs[32] = "none", sent[32], recvd[32];
 	const char *by = closed_by_name(r->closed_by);
 	int n;
 
@@ -132,9 +132,9 @@ static void text_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64
 
 	if (s->opts.timestamps)
 		fmt_clock_ms(tbuf, sizeof(tbuf), unix_ns);
-	n = snprintf(line, sizeof(line), "%s%sLOST %llu events%s\n", tbuf,
+	n = snprintf(line, sizeof(line), "%s%sLOST %llu %s\n", tbuf,
 		     s->opts.timestamps ? " " : "", (unsigned long long)count,
-		     sink_loss_note(why));
+		     sink_loss_what(why));
 	outbuf_write(s->out, line, (size_t)n);
 }
 

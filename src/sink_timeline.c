@@ -104,7 +104,7 @@ static void print_block(struct sink *s, const struct conn *c, bool open)
 		put_line(s, line, snprintf(line, sizeof(line), "  (%u more events not kept)\n",
 					   c->dropped_steps));
 	if (r->type == ST_EV_CLOSE) {
-		char life[32] = "?", sent[32], recvd[32];
+		char life[32] = "? (not seen from its open)", sent[32], recvd[32];
 		const char *by = closed_by_name(r->closed_by);
 
 		if (r->time_known)
@@ -175,8 +175,8 @@ static void timeline_lost(struct sink *s, enum sink_loss why, uint64_t count, ui
 
 	(void)ts_ns, (void)unix_ns;
 	put_line(s, line, snprintf(line, sizeof(line),
-				   "LOST %llu events%s: some timelines below are incomplete\n\n",
-				   (unsigned long long)count, sink_loss_note(why)));
+				   "LOST %llu %s: some timelines below are incomplete\n\n",
+				   (unsigned long long)count, sink_loss_what(why)));
 }
 
 static void print_open(const void *node, VISIT when, void *sink)

@@ -42,6 +42,7 @@ struct tracer {
 	bool verbose;
 	int64_t mono_to_unix_ns;
 	uint64_t lost_reported, skipped_reported;
+	uint64_t sock_full_reported, listener_full_reported;
 	uint64_t bad_records;
 	int ncpus;
 };
@@ -157,6 +158,22 @@ static void seed_existing(struct tracer *t, const struct plan *plan)
 	bpf_link__destroy(link);
 }
 
+static uint64_t read_counter(const struct tracer *t, uint32_t idx);
+
+/* Sockets open at start-up that the socket table had no room for: their
+ * records, if the table has room when they next change state, have no
+ * owner and no history. */
+static void report_seed_room(const struct tracer *t)
+{
+	uint64_t n = read_counter(t, ST_CNT_SEED_FULL);
+
+	if (n)
+		fprintf(stderr,
+			"socktrace: warning: the socket table (%u entries) is full with the sockets "
+			"open at start-up; %llu of them are not tracked; raise --max-sockets\n",
+			t->obj.tables.sockets, (unsigned long long)n);
+}
+
 /* The maps created beside the rest of the preparation (premaps.h). */
 static const char *const premade[] = { "socks", "ring_slots", "listeners", "connecting",
 				       "ring_pos", "doorbell", NULL };
@@ -179,7 +196,24 @@ static int size_rings(struct tracer_obj *o)
 	return err;
 }
 
-int tracer_open_obj(struct tracer_obj *o, bool cut)
+/* Before the maps are made. */
+static int size_tables(struct tracer_obj *o, const struct table_sizes *tables)
+{
+	int err;
+
+	if (!tables) {
+		o->tables.sockets = bpf_map__max_entries(o->skel->maps.socks);
+		o->tables.listeners = bpf_map__max_entries(o->skel->maps.listeners);
+		return 0;
+	}
+	o->tables = *tables;
+	err = bpf_map__set_max_entries(o->skel->maps.socks, tables->sockets);
+	if (!err)
+		err = bpf_map__set_max_entries(o->skel->maps.listeners, tables->listeners);
+	return err;
+}
+
+int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char path[32];
@@ -200,6 +234,8 @@ int tracer_open_obj(struct tracer_obj *o, bool cut)
 		err = -errno;
 	if (!err)
 		err = size_rings(o);
+	if (!err)
+		err = size_tables(o, tables);
 	if (!err)
 		o->premaps = premaps__start(o->skel->obj, premade);
 	if (err)
@@ -256,18 +292,24 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 	return plan_apply(plan, skel->obj);
 }
 
-struct tracer *tracer__open(bool verbose)
+struct tracer *tracer__open(bool verbose, struct table_sizes tables)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
+	struct host_size host;
 	int err;
 
 	if (!t)
 		return NULL;
+	tables_read_host(&host);
+	tables = tables_size(tables, &host);
+	if (verbose)
+		fprintf(stderr, "socktrace: socket table %u entries, listener table %u entries\n",
+			tables.sockets, tables.listeners);
 	t->obj.core_fd = -1;
 	t->verbose = verbose;
 	t->ncpus = libbpf_num_possible_cpus();
 	t->secs = tracing_secs__new();
-	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus : tracer_open_obj(&t->obj, true);
+	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus : tracer_open_obj(&t->obj, true, &tables);
 	if (err) {
 		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(-err));
 		tracer__free(t);
@@ -333,6 +375,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 	if (attach_chosen(t, plan))
 		return -1;
 	seed_existing(t, plan);
+	report_seed_room(t);
 	err = open_rings(t);
 	if (err) {
 		fprintf(stderr, "socktrace: setting up the event rings' reader failed: %s\n",
@@ -365,7 +408,7 @@ const struct pring *tracer_ring(const struct tracer *t)
 	return t->ring;
 }
 
-static uint64_t read_counter(struct tracer *t, uint32_t idx)
+static uint64_t read_counter(const struct tracer *t, uint32_t idx)
 {
 	uint64_t vals[t->ncpus], sum = 0;
 
@@ -413,6 +456,26 @@ static void report_losses(struct tracer *t)
 {
 	report_growth(t, SINK_LOSS_RING_FULL, read_counter(t, ST_CNT_LOST), &t->lost_reported);
 	report_growth(t, SINK_LOSS_SKIPPED, skipped_runs(t), &t->skipped_reported);
+	report_growth(t, SINK_LOSS_SOCKET_TABLE, read_counter(t, ST_CNT_SOCK_FULL),
+		      &t->sock_full_reported);
+	report_growth(t, SINK_LOSS_LISTENER_TABLE, read_counter(t, ST_CNT_LISTENER_FULL),
+		      &t->listener_full_reported);
+}
+
+/* What a full socket or listener table cost, on stderr at exit. */
+static void report_full_tables(const struct tracer *t)
+{
+	if (t->sock_full_reported)
+		fprintf(stderr,
+			"socktrace: %llu events lost: the socket table (%u entries) was full; "
+			"raise --max-sockets\n",
+			(unsigned long long)t->sock_full_reported, t->obj.tables.sockets);
+	if (t->listener_full_reported)
+		fprintf(stderr,
+			"socktrace: %llu listeners not remembered: the listener table (%u entries) "
+			"was full, so their connections had no owner until accept(); raise "
+			"--max-listeners\n",
+			(unsigned long long)t->listener_full_reported, t->obj.tables.listeners);
 }
 
 /* A write error ends the run: quietly when the reader went away. */
@@ -467,14 +530,19 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 			"socktrace: %llu events lost: the kernel skipped socktrace's programs that "
 			"many times (a BPF program was already running on that CPU)\n",
 			(unsigned long long)t->skipped_reported);
+	report_full_tables(t);
 	if (t->verbose)
 		fprintf(stderr,
 			"socktrace: kernel emitted %llu events, filtered out %llu, lost %llu; "
-			"%llu runs skipped, %llu bad records, %llu never written\n",
+			"%llu runs skipped, %llu bad records, %llu never written; socket table "
+			"full %llu times, listener table %llu, at start-up %llu\n",
 			(unsigned long long)read_counter(t, ST_CNT_EMITTED),
 			(unsigned long long)read_counter(t, ST_CNT_FILTERED),
 			(unsigned long long)t->lost_reported,
 			(unsigned long long)t->skipped_reported, (unsigned long long)t->bad_records,
-			(unsigned long long)pring_skipped(t->ring));
+			(unsigned long long)pring_skipped(t->ring),
+			(unsigned long long)t->sock_full_reported,
+			(unsigned long long)t->listener_full_reported,
+			(unsigned long long)read_counter(t, ST_CNT_SEED_FULL));
 	return status;
 }

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "plan.h"
 #include "sink.h"
+#include "tables.h"
 
 struct tracer;
 struct socktrace_bpf;
@@ -28,12 +29,14 @@ struct tracer_obj {
 	bool whole_btf; /* the cut could not be made: core_fd had all of it */
 	struct premaps *premaps;
 	unsigned ncpus, ring_shift; /* the event rings: one per CPU, 1 << ring_shift slots */
+	struct table_sizes tables;  /* the socket and listener tables' entries */
 };
 
 /* Open; configure (tracer_configure), then load against vmlinux, which
  * must outlive the object. Return 0 or -errno. Without cut, libbpf reads
- * the kernel's BTF itself (tests compare the two). */
-int tracer_open_obj(struct tracer_obj *o, bool cut);
+ * the kernel's BTF itself (tests compare the two). tables: the tables'
+ * sizes (NULL: the object's own). */
+int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables);
 int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
@@ -49,9 +52,10 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 void tracer_set_libbpf_logging(bool verbose);
 
 /* Opens the BPF object and starts making its biggest maps, so that this
- * overlaps the attach plan's probes. Prints why and returns NULL on
+ * overlaps the attach plan's probes. tables: the sizes asked for, 0 where
+ * the host decides (tables_size()). Prints why and returns NULL on
  * failure. */
-struct tracer *tracer__open(bool verbose);
+struct tracer *tracer__open(bool verbose, struct table_sizes tables);
 /* Loads what the plan chose, with the filters set and CO-RE against
  * vmlinux (which must outlive the tracer), and attaches. Prints why and
  * returns -1 on failure. The sink stays owned by the caller. */

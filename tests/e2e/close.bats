@@ -105,6 +105,74 @@ s.close()
 	jq -e --argjson port "$PORT" 'length == 1 and (.[0] | .cause == "fin" and .closed_by == "remote"
 		and .bytes_sent == 0 and .bytes_received == 1500 and .duration_ns == null
 		and .handshake_ns == null and .lport == $port)' <<<"$s"
+	jq -e 'all(.history == "partial")' <<<"$c$s"
+}
+
+# ours_json PORTS_JSON: the trace's records of sockets with a port in PORTS_JSON.
+ours_json() {
+	jq -c --argjson ports "$1" 'select(.event != "lost"
+		and ((.lport as $l | $ports | index($l)) or (.rport as $r | $ports | index($r))))' "$TRACE"
+}
+
+# lost_count REASON: the sum of the trace's lost records for REASON.
+lost_count() {
+	jq -s --arg r "$1" '[.[] | select(.event == "lost" and .reason == $r) | .count] | add // 0' "$TRACE"
+}
+
+@test "more sockets than --max-sockets: counted and said; no connection split, nothing invented" {
+	local go=$BATS_TEST_TMPDIR/go held=$BATS_TEST_TMPDIR/held ours holder
+	start_tracer -j --max-sockets=256
+	# 601 sockets at once: 300 connections, both ends, and their listener.
+	python3 "$TRIGGER" hold 127.0.0.1 "$PORT" --count 300 --wait-for "$go" >"$held" 3>&- &
+	holder=$!
+	wait_for grep -q held "$held"
+	touch "$go"
+	wait "$holder"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	[ "$(lost_count socket_table_full)" -gt 0 ]
+	grep -q 'events lost: the socket table (256 entries) was full; raise --max-sockets' "$TRACE_ERR"
+	ours=$(ours_json "[$PORT]")
+	# Each socket end has one id: a socket table that made room by evicting
+	# a live socket gave its later records a second id.
+	jq -r '"\(.laddr) \(.lport) \(.raddr) \(.rport) \(.sock)"' <<<"$ours" | sort -u |
+		awk '{ print $1, $2, $3, $4 }' | uniq -d | { ! grep .; }
+	# Every socket with records has one close record; closes are orderly;
+	# a socket whose open was not seen says so, with its life null; owners
+	# are the holder or unknown, never another process.
+	jq -s -e --argjson h "$holder" '
+		(map(select(.event == "state" and ((.old_state == "CLOSE" and
+			(.new_state == "SYN_SENT" or .new_state == "LISTEN")) or .new_state == "SYN_RECV")))
+			| map(.sock) | unique) as $opened
+		| (map(select(.event == "close"))) as $closes
+		| ($closes | length) > 256
+		and ($closes | map(.sock) | unique | length) == ($closes | length)
+		and (map(.sock) | unique | length) == ($closes | length)
+		and ($closes | all(.cause == "fin" or (.cause == "listener_closed" and .lport != 0)))
+		and ($closes | all((.history == "complete") == (.sock as $s | $opened | index($s) != null)))
+		and ($closes | all((.duration_ns == null) == (.history == "partial")))
+		and ($closes | any(.history == "partial"))
+		and all(.pid == null or .pid == $h)' <<<"$ours"
+}
+
+@test "more listeners than --max-listeners: counted and said; their children have no owner until accept(), never a wrong one" {
+	local out=$BATS_TEST_TMPDIR/listeners ours ports lister
+	start_tracer -j --max-listeners=16
+	python3 "$TRIGGER" listeners 127.0.0.1 0 --count 40 >"$out" 3>&- &
+	lister=$!
+	wait "$lister"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	[ "$(lost_count listener_table_full)" -ge 24 ]
+	grep -q 'listeners not remembered: the listener table (16 entries) was full' "$TRACE_ERR"
+	ports="[$(sed -n 's/^ports //p' "$out")]"
+	ours=$(ours_json "$ports")
+	jq -s -e --argjson l "$lister" '
+		map(select(.event == "state" and .new_state == "SYN_RECV")) as $children
+		| ($children | length) == 40
+		and ($children | map(select(.pid == null)) | length) >= 24
+		and ($children | all(.pid == null or .pid == $l))
+		and (map(select(.event == "accept")) | length == 40 and all(.pid == $l))' <<<"$ours"
 }
 
 @test "handshake time is the path's RTT on both sides: 20 ms delay between two namespaces" {

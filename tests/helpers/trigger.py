@@ -16,6 +16,14 @@
       "ready" once listening. --fork: listen, then leave accepting to a
       forked worker (as pre-forking servers do) and print "worker PID";
       --worker-name: the worker's comm.
+  trigger.py hold HOST PORT --count N --wait-for PATH
+      listen on PORT, open N connections to it and accept them all, so that
+      2N + 1 sockets are open at once; print "held", wait until PATH exists,
+      then close each orderly (the client first) and the listener.
+  trigger.py listeners HOST PORT --count N
+      listen on N ports (PORT 0: ports the kernel picks) and print "ports
+      P1,P2,...", connect once to each, accept each after all have
+      connected, close each orderly (the client first) and the listeners.
 """
 import argparse
 import ast
@@ -93,9 +101,48 @@ def serve(host: str, port: int, fork: bool, worker_name: bytes | None) -> None:
                     pass
 
 
+def close_pairs(pairs: list[tuple[socket.socket, socket.socket]]) -> None:
+    for client, server in pairs:
+        client.close()
+        server.recv(1)  # the client's FIN
+        server.close()
+
+
+def hold(host: str, port: int, count: int, wait_for: str) -> None:
+    with socket.socket(family_of(host), socket.SOCK_STREAM) as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((host, port))
+        srv.listen(count)
+        pairs = []
+        for _ in range(count):
+            client = socket.create_connection((host, port))
+            server, _ = srv.accept()
+            pairs.append((client, server))
+        print("held", flush=True)
+        while not os.path.exists(wait_for):
+            time.sleep(0.05)
+        close_pairs(pairs)
+
+
+def listeners(host: str, port: int, count: int) -> None:
+    ls = []
+    for i in range(count):
+        s = socket.socket(family_of(host), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, port + i if port else 0))
+        s.listen(1)
+        ls.append(s)
+    ports = [s.getsockname()[1] for s in ls]
+    print("ports " + ",".join(map(str, ports)), flush=True)
+    clients = [socket.create_connection((host, p)) for p in ports]
+    close_pairs([(c, l.accept()[0]) for c, l in zip(clients, ls)])
+    for s in ls:
+        s.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["connect", "serve"])
+    ap.add_argument("mode", choices=["connect", "serve", "hold", "listeners"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--name", help="comm to run as, a Python string literal")
@@ -110,7 +157,11 @@ def main() -> None:
     a = ap.parse_args()
     if a.name is not None:
         set_comm(ast.literal_eval(a.name).encode("latin-1"))
-    if a.mode == "connect":
+    if a.mode == "hold":
+        hold(a.host, a.port, a.count, a.wait_for)
+    elif a.mode == "listeners":
+        listeners(a.host, a.port, a.count)
+    elif a.mode == "connect":
         connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause, a.wait_for)
     else:
         worker_name = None

@@ -177,6 +177,32 @@ int main(void)
 		      "more pids than the kernel set holds is a usage error");
 	}
 	{
+		char **v = ((char *[]){ "socktrace", NULL });
+		CHECK(cli_parse(1, v, &cfg) == 0 && !cfg.tables.sockets && !cfg.tables.listeners,
+		      "table sizes default to 0: sized from the host");
+	}
+	{
+		char **v = ARGV("--max-sockets=256", "--max-listeners", "16");
+		CHECK(cli_parse(4, v, &cfg) == 0 && cfg.tables.sockets == 256 &&
+			      cfg.tables.listeners == 16,
+		      "--max-sockets and --max-listeners set the table sizes");
+	}
+	{
+		const char *bad[] = { "--max-sockets=15", "--max-sockets=abc", "--max-sockets=",
+				      "--max-sockets=1,2", "--max-sockets=-5", "--max-listeners=99999999999",
+				      "--max-sockets=16777217" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char **v = ARGV((char *)bad[i]);
+			char name[80];
+
+			snprintf(name, sizeof(name), "%s is a usage error naming the option", bad[i]);
+			CHECK(parse_capturing(2, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+				      strstr(err, "--max-"),
+			      name);
+		}
+	}
+	{
 		char **v = ARGV("--help");
 		FILE *saved = stdout;
 		int rc;

@@ -78,13 +78,15 @@ int main(void)
 	r.bytes_sent = 100204, r.bytes_received = 83, r.retransmits = 3;
 	CHECK(strstr(render(&r, 0), ENDS ",\"duration_ns\":2500000,\"handshake_ns\":61000,"
 					 "\"bytes_sent\":100204,\"bytes_received\":83,\"retransmits\":3,"
-					 "\"cause\":\"fin\",\"closed_by\":\"local\"}\n") != NULL,
+					 "\"cause\":\"fin\",\"closed_by\":\"local\","
+					 "\"history\":\"complete\"}\n") != NULL,
 	      "close object with its figures");
 	r.has_handshake = false, r.time_known = false, r.cause = ST_CAUSE_TIMEOUT;
 	r.closed_by = ST_CLOSED_BY_NONE;
 	CHECK(strstr(render(&r, 0), ",\"duration_ns\":null,\"handshake_ns\":null,") &&
-		      strstr(out, "\"cause\":\"timeout\",\"closed_by\":null}\n"),
-	      "absent figures are null");
+		      strstr(out, "\"cause\":\"timeout\",\"closed_by\":null,"
+				  "\"history\":\"partial\"}\n"),
+	      "absent figures are null, and a socket not seen from its open says so");
 
 	r = rec(ST_EV_ACCEPT);
 	r.owner_known = false, r.pid = 0, r.comm_len = 0, r.comm[0] = '\0';
@@ -131,5 +133,11 @@ int main(void)
 	CHECK(strstr(render_why(NULL, 0, 3, SINK_LOSS_SKIPPED),
 		     ",\"count\":3,\"reason\":\"skipped\"}\n") != NULL,
 	      "lost object: runs the kernel skipped");
+	CHECK(strstr(render_why(NULL, 0, 5, SINK_LOSS_SOCKET_TABLE),
+		     ",\"count\":5,\"reason\":\"socket_table_full\"}\n") != NULL,
+	      "lost object: the socket table was full");
+	CHECK(strstr(render_why(NULL, 0, 4, SINK_LOSS_LISTENER_TABLE),
+		     ",\"count\":4,\"reason\":\"listener_table_full\"}\n") != NULL,
+	      "lost object: the listener table was full");
 	return check_done();
 }

@@ -86,7 +86,7 @@ int main(void)
 	r = rec(ST_EV_CLOSE);
 	r.cause = ST_CAUSE_REFUSED;
 	sink_event(c.sink, &r);
-	CHECK(strstr(contents(&c), "CLOSE refused, life ?, handshake none, sent 0 B, received 0 B, "
+	CHECK(strstr(contents(&c), "CLOSE refused, life ? (not seen from its open), handshake none, sent 0 B, received 0 B, "
 				   "0 retransmits\n") != NULL,
 	      "refused close: no side, unknown life, no handshake");
 
@@ -101,6 +101,12 @@ int main(void)
 	sink_lost(c.sink, SINK_LOSS_SKIPPED, 2, 0, 0);
 	CHECK(strstr(contents(&c), "\nLOST 2 events (program runs the kernel skipped)\n") != NULL,
 	      "lost line: runs the kernel skipped");
+	sink_lost(c.sink, SINK_LOSS_SOCKET_TABLE, 5, 0, 0);
+	CHECK(strstr(contents(&c), "\nLOST 5 events (socket table full)\n") != NULL,
+	      "lost line: the socket table was full");
+	sink_lost(c.sink, SINK_LOSS_LISTENER_TABLE, 4, 0, 0);
+	CHECK(strstr(contents(&c), "\nLOST 4 listener owners (listener table full)\n") != NULL,
+	      "lost line: the listener table was full");
 	CHECK(sink_end(c.sink) == 0, "end flushes without error");
 	close_capture(&c);
 
