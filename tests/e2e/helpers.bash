@@ -44,11 +44,24 @@ start_tracer() {
 	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
 	"$SOCKTRACE" "${ATTACH_ARGS[@]}" "$@" >"$TRACE" 2>"$TRACE_ERR" 3>&- &
 	TRACER_PID=$!
-	wait_for grep -q '^socktrace: tracing (' "$TRACE_ERR" || {
+	wait_for tracer_started || {
 		echo "socktrace did not start; its stderr:" >&2
 		cat "$TRACE_ERR" >&2
 		return 1
 	}
+	grep -q '^socktrace: tracing (' "$TRACE_ERR" || {
+		echo "socktrace exited before it started tracing; its stderr:" >&2
+		cat "$TRACE_ERR" >&2
+		wait "$TRACER_PID" || true
+		TRACER_PID=
+		return 1
+	}
+}
+
+# tracer_started: socktrace said it is tracing, or it has exited (then
+# waiting longer is pointless).
+tracer_started() {
+	grep -q '^socktrace: tracing (' "$TRACE_ERR" || ! kill -0 "$TRACER_PID" 2>/dev/null
 }
 
 # stop_tracer [SIGNAL]: stops it (SIGINT by default); exit status in TRACER_RC.

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs a command inside a VM booted with Debian 12's stock kernel (the one
-# linux-image-amd64 depends on, or VM_KERNEL, e.g. 6.1.0-50-amd64: a kernel
-# this machine's apt sources offer as linux-image-VM_KERNEL-unsigned), under QEMU's TCG, with this machine's / shared
-# read-only and the checkout read-write at its own path, so the guest uses the
-# binaries just built and the tools installed here.
+# Runs a command inside a VM booted with a stock Debian kernel under QEMU's
+# TCG, with this machine's / shared read-only and the checkout read-write at
+# its own path, so the guest uses the binaries just built and the tools
+# installed here. The kernel: the one linux-image-amd64 depends on, or
+# VM_KERNEL (e.g. 6.1.0-50-amd64), as linux-image-KVER-unsigned from this
+# machine's apt sources, or with VM_SUITE (bullseye, trixie,
+# bookworm-backports, ...) from that Debian suite, through a private apt
+# configuration (tests/vm/suite-apt.sh) that leaves the host's apt alone.
 #   tests/vm/run.sh BUILD_DIR COMMAND [ARG...]
 # COMMAND runs from the checkout's top. Its console output is shown here.
 # Exit status: the command's; 125 if the VM could not be prepared or booted,
@@ -28,19 +31,29 @@ case "$repo$vmdir" in *[[:space:]]*) die "paths with spaces are not supported: $
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported"
 
 # Built as modules in Debian's -amd64 flavour; loaded in this order by init.
+# Those in ko_optional do not exist in every kernel (5.10 has neither the
+# split virtio_pci helpers nor netfs).
 ko_order=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	netfs fscache 9pnet 9pnet_virtio 9p)
+ko_optional=" virtio_pci_modern_dev virtio_pci_legacy_dev netfs fscache "
+
+# With VM_SUITE, apt runs on that suite's private configuration.
+if [ -n "${VM_SUITE:-}" ]; then
+	APT_CONFIG=$("$here/suite-apt.sh" "$vmdir/apt" "$VM_SUITE") || die "no apt configuration for $VM_SUITE"
+	export APT_CONFIG
+	vmdir=$vmdir/$VM_SUITE
+fi
 
 kernel_package() {
 	local pkg
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-	if [ -z "$pkg" ]; then
+	if [ -z "$pkg" ] && [ -z "${VM_SUITE:-}" ]; then
 		apt-get update -qq >&2
 		pkg=$(apt-cache depends linux-image-amd64 |
 			awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
 	fi
-	[ -n "$pkg" ] || die "apt does not know linux-image-amd64"
+	[ -n "$pkg" ] || die "apt does not know linux-image-amd64${VM_SUITE:+ in $VM_SUITE}"
 	echo "$pkg"
 }
 
@@ -60,6 +73,8 @@ fetch_kernel() {
 	fi
 	rm -rf "$kroot"
 	dpkg-deb -x "$deb" "$kroot"
+	# A merged-/usr package (trixie on) has its modules in usr/lib.
+	[ -d "$kroot/lib/modules" ] || ln -s usr/lib "$kroot/lib"
 	depmod -b "$kroot" "$kver"
 	touch "$kroot/.complete"
 }
@@ -75,17 +90,24 @@ build_initramfs() {
 	done
 	: >"$dir/mods/order"
 	for m in "${ko_order[@]}"; do
-		ko=$(find "$kroot/lib/modules/$kver" -name "$m.ko" -print -quit)
+		ko=$(find "$kroot/lib/modules/$kver/" -name "$m.ko" -o -name "$m.ko.xz" -o \
+			-name "$m.ko.zst" | head -1)
 		if [ -z "$ko" ]; then
 			grep -q "/$m.ko\$" "$kroot/lib/modules/$kver/modules.builtin" ||
+				[[ "$ko_optional" == *" $m "* ]] ||
 				die "module $m is neither in the package nor built in"
 			continue
 		fi
-		cp "$ko" "$dir/mods/"
+		# busybox insmod takes plain modules only.
+		case "$ko" in
+		*.xz) xz -dc "$ko" >"$dir/mods/$m.ko" ;;
+		*.zst) zstd -qdc "$ko" >"$dir/mods/$m.ko" ;;
+		*) cp "$ko" "$dir/mods/$m.ko" ;;
+		esac
 		echo "$m" >>"$dir/mods/order"
 	done
 	cp "$here/init" "$dir/init"
-	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 >"$vmdir/initramfs.cgz"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) | gzip -1 >"$vmdir/initramfs-$kver.cgz"
 }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh --test)"
@@ -115,7 +137,7 @@ limit=${VM_TIMEOUT:-4500}
 timeout "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -nic none -serial mon:stdio -monitor none \
-	-kernel "$vmdir/kernel-$kver/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs.cgz" \
+	-kernel "$vmdir/kernel-$kver/boot/vmlinuz-$kver" -initrd "$vmdir/initramfs-$kver.cgz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 sockvm.repo=$repo sockvm.dir=$vmdir" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$repo,mount_tag=checkout,security_model=none,multidevs=remap" \
