@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
 	libnetfilter-queue-dev iputils-ping libclang-rt-dev
-	qemu-system-x86 busybox-static kmod cpio)
+	qemu-system-x86 busybox-static kmod cpio xz-utils zstd debian-archive-keyring)
 
 bench_pkgs=(libbpf-tools coreutils gawk linux-perf iproute2 util-linux procps)
 
