@@ -27,7 +27,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
-#define E2BIG 7 /* a full hash map's answer to a new key */
+#define EEXIST 17 /* BPF_NOEXIST: the key is there */
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define SOCK_DONE 1 /* enum sock_flags: set by tcp_fin(), the peer's FIN arrived */
@@ -615,7 +615,7 @@ static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __
 	n.first_ns = first_ns;
 	n.state_ns = first_ns;
 	if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY)) {
-		count(ST_CNT_SOCK_FULL); /* E2BIG: no other error is possible here */
+		count(ST_CNT_SOCK_FULL); /* a full table: no other failure is possible */
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&socks, &key);
@@ -631,12 +631,15 @@ static __always_inline bool opens(int old, int new)
 }
 
 /* Adds (flags BPF_NOEXIST) or sets (BPF_ANY) a listener's entry. A full
- * table is counted where a listener is first found (listen(), the
+ * table (E2BIG on 6.18; not the same error on every kernel: any failure
+ * but EEXIST) is counted where a listener is first found (listen(), the
  * start-up walk), once per listener, not at each accept() that retries. */
 static __always_inline void listener_put(const struct listen_key *k, const struct owner *o,
 					 __u64 flags, bool count_full)
 {
-	if (bpf_map_update_elem(&listeners, k, o, flags) == -E2BIG && count_full)
+	long err = bpf_map_update_elem(&listeners, k, o, flags);
+
+	if (err && err != -EEXIST && count_full)
 		count(ST_CNT_LISTENER_FULL);
 }
 
@@ -1288,6 +1291,7 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	struct socket *so;
 	__u64 key;
 	__u16 family;
+	long err;
 
 	if (!task || !file)
 		return 0;
@@ -1315,7 +1319,8 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	}
 	key = (__u64)sk;
 	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
-	if (bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST) == -E2BIG)
+	err = bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST);
+	if (err && err != -EEXIST)
 		count(ST_CNT_SEED_FULL);
 	return 0;
 }
