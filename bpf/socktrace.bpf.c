@@ -385,7 +385,7 @@ __noinline int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint
  * spinlock with interrupts off. On this project's VM a program making one
  * record a run (the floor tracer) cost 219-427 ns with the BPF ring buffer
  * and 146-209 ns with a slot of a ring per CPU; socktrace's programs took
- * 0.3-2.2 us less a connection (README, "Benchmark"). Here a CPU's head is
+ * 0.3-2.2 us less a connection (docs/benchmarks.md). Here a CPU's head is
  * only ever raised by that CPU, so the only shared write is the sequence
  * number that orders records across CPUs (next_seq). A program that
  * interrupts another on the same CPU (a softirq's) reserves after it by the

@@ -55,8 +55,8 @@ variants=(
 	"socktrace text > file|$ST -v|counters|$tmp/out.txt"
 	"socktrace -j > file|$ST -v -j -o $tmp/out.json|counters|/dev/null"
 	# The same without the connect and accept hooks' syscalls:* tracepoints,
-	# which a kernel without fentry and kprobes needs for them (README,
-	# "Benchmark": what they cost).
+	# which a kernel without fentry and kprobes needs for them (docs/benchmarks.md:
+	# what they cost).
 	"socktrace -j, no syscall hooks|$ST -v -j --no-syscall-hooks -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
