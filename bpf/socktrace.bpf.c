@@ -11,6 +11,16 @@
  *                                      tcp_receive_reset, tcp_destroy_sock)
  *   seed    (sockets open at start):   iter/task_file
  *
+ * Two objects are built from this file (Makefile). The rings object carries
+ * records in rings of one per CPU (ring_slots), which take atomic fetch-add
+ * and exchange instructions, and verifies its shared functions once each as
+ * global functions: both need 5.12 or later. The ring buffer object
+ * (ST_COMPAT, built with -mcpu=v2) has neither: records go to a BPF ring
+ * buffer (5.8), socket ids come from per-CPU counters, and the shared
+ * functions are inlined. Both declare the same maps and globals, so user
+ * space drives either through one skeleton (src/tracer.c loads the first
+ * that this kernel's verifier accepts).
+ *
  * Per-socket state lives in the kernel (socks map): a run-local id, the
  * owner process, and timestamps. Ownership is decided where it is known
  * (connect()/listen()/accept() run in the owner's context) and carried to
@@ -31,6 +41,15 @@
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
 #define SOCK_DONE 1 /* enum sock_flags: set by tcp_fin(), the peer's FIN arrived */
+
+/* Functions the programs share: global ones, verified once each, need
+ * 5.12's verifier (older ones refuse a global function that takes
+ * pointers); the ring buffer object inlines them. */
+#ifdef ST_COMPAT
+#define ST_SHARED static __always_inline
+#else
+#define ST_SHARED __noinline
+#endif
 
 /* Set by user space before load. */
 const volatile bool connect_via_syscall = false; /* connect hook is sys_exit_connect */
@@ -128,6 +147,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct st_ring_pos);
 } ring_pos SEC(".maps");
+
+/* The ring buffer object's records (ST_COMPAT); user space sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events SEC(".maps");
+
+/* The ring buffer object's socket ids: per CPU, no atomics (see
+ * new_sock_id()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} id_next SEC(".maps");
+
+/* Possible CPUs, for the ring buffer object's ids; set before load. */
+const volatile __u32 id_cpus = 1;
+/* Bytes waiting in events that wake the reader; set before load. */
+const volatile __u64 events_wake_bytes = 4096;
 
 /* Carries nothing but wakeups of the reader (see reserve()). */
 struct {
@@ -367,7 +406,7 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
  * program) has it verified once, not twice (with it, the verifier's time for
  * all programs went from 7.9 to 5.7 ms here). The socket is its address, as
  * for them. */
-__noinline int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint *ep)
+ST_SHARED int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint *ep)
 {
 	if (!si || !ep)
 		return 1;
@@ -408,6 +447,7 @@ struct slot_ref {
 	__u32 wake;   /* the reader should be woken */
 };
 
+#ifndef ST_COMPAT
 /* Zeroed slot for a record of size bytes (a constant once inlined), or NULL
  * after counting the loss. */
 static __always_inline void *reserve(__u64 size, struct slot_ref *ref)
@@ -451,6 +491,36 @@ static __always_inline void submit(void *p, const struct slot_ref *ref)
 		bpf_ringbuf_output(&doorbell, &cpu, sizeof(cpu), BPF_RB_FORCE_WAKEUP);
 	}
 }
+
+#else
+/* The ring buffer object: one BPF ring buffer for all CPUs, which keeps
+ * the order of reservation. The reader is woken only once events_wake_bytes
+ * wait, and otherwise drains it on its timer, as with the rings. */
+
+static __always_inline void *reserve(__u64 size, struct slot_ref *ref)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e) {
+		count(ST_CNT_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, size);
+	ref->commit = 0;
+	ref->wake = 0;
+	return e;
+}
+
+static __always_inline void submit(void *p, const struct slot_ref *ref)
+{
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	(void)ref;
+	count(ST_CNT_EMITTED);
+	bpf_ringbuf_submit(p, waiting >= events_wake_bytes ? BPF_RB_FORCE_WAKEUP
+							 : BPF_RB_NO_WAKEUP);
+}
+#endif
 
 static __always_inline void fill(struct st_event *e, const struct sock_info *si,
 				 const struct endpoint *ep, __u8 type,
@@ -497,7 +567,7 @@ struct emit_args {
  * address is passed inside that memory, so it arrives as a plain number (a
  * typed pointer cannot be passed to a global function); it is only read
  * through bpf_probe_read_kernel (BPF_CORE_READ), which takes any address. */
-__noinline int emit_record(struct sock_info *si, const struct emit_args *a)
+ST_SHARED int emit_record(struct sock_info *si, const struct emit_args *a)
 {
 	struct endpoint ep = {};
 	struct slot_ref ref;
@@ -553,7 +623,7 @@ static __always_inline __u8 close_cause(const struct sock_info *si)
 /* The connection's summary, with the kernel's own counters of it. A global
  * function, like emit_record(); key is the socket's address (its socks
  * map key). */
-__noinline int emit_close(struct sock_info *si, const __u64 *key)
+ST_SHARED int emit_close(struct sock_info *si, const __u64 *key)
 {
 	struct endpoint ep = {};
 	struct slot_ref ref;
@@ -603,6 +673,29 @@ static __always_inline void flush_connect(const struct sock *sk, struct sock_inf
 	emit(sk, si, ST_EV_STATE, TCP_CLOSE, TCP_SYN_SENT, si->syn_ns, 0, false);
 }
 
+/* A socket's id, never 0. The rings object numbers sockets 1, 2, 3, ...
+ * in the order first seen. The ring buffer object has no atomic fetch-add:
+ * each CPU counts its own, and CPU c's n-th socket is (n - 1) * id_cpus +
+ * c + 1, unique for the run but not in order. A program interrupting
+ * another on the same CPU between its load and store of the count would
+ * give two sockets one id; tracepoint programs do not nest on a CPU
+ * (bpf_prog_active), raw ones could. */
+static __always_inline __u64 new_sock_id(void)
+{
+#ifndef ST_COMPAT
+	return __sync_fetch_and_add(&next_sock_id, 1) + 1;
+#else
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&id_next, &zero), id;
+
+	if (!n)
+		return 0;
+	id = *n * id_cpus + bpf_get_smp_processor_id() + 1;
+	*n += 1;
+	return id;
+#endif
+}
+
 /* A new record; first_ns is when the socket opened, or 0 for a socket
  * whose opening was not seen (its life is unknown). NULL when the table
  * has no room: the event at hand is not recorded, and counted. */
@@ -611,7 +704,7 @@ static __always_inline struct sock_info *sock_info_new(const struct sock *sk, __
 {
 	struct sock_info n = {};
 
-	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
+	n.id = new_sock_id();
 	n.first_ns = first_ns;
 	n.state_ns = first_ns;
 	if (bpf_map_update_elem(&socks, &key, &n, BPF_ANY)) {
@@ -1113,9 +1206,12 @@ int connect_exit_tp(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- accept hook ---- */
 
-/* The return value is found with bpf_get_func_ret(), so the same program
- * works before and after 6.10 changed inet_csk_accept()'s arguments
- * (commit 92ef0fd55ac8 "net: change proto->accept api"). */
+/* The return value is found with bpf_get_func_ret() (5.17), so the same
+ * program works before and after 6.10 changed inet_csk_accept()'s
+ * arguments (commit 92ef0fd55ac8 "net: change proto->accept api"). The ring
+ * buffer object, for older kernels, reads it after the four arguments
+ * inet_csk_accept() had until 6.10; on a later kernel the verifier refuses
+ * that read and the plan falls back to the next method. */
 SEC("st.fexit/inet_csk_accept")
 int BPF_PROG(accept_fexit, struct sock *listener)
 {
@@ -1124,7 +1220,11 @@ int BPF_PROG(accept_fexit, struct sock *listener)
 
 	if (!accept_matters(&verdict))
 		return 0;
+#ifndef ST_COMPAT
 	bpf_get_func_ret(ctx, &ret);
+#else
+	ret = ctx[4];
+#endif
 	handle_accept((const struct sock *)ret, verdict);
 	return 0;
 }
@@ -1318,7 +1418,7 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 		listener_learn(&k, &o, true);
 	}
 	key = (__u64)sk;
-	n.id = __sync_fetch_and_add(&next_sock_id, 1) + 1;
+	n.id = new_sock_id();
 	err = bpf_map_update_elem(&socks, &key, &n, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		count(ST_CNT_SEED_FULL);

@@ -18,6 +18,7 @@ enum {
 	OPT_NO_SYSCALL_HOOKS,
 	OPT_MAX_SOCKETS,
 	OPT_MAX_LISTENERS,
+	OPT_EVENTS,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -29,7 +30,8 @@ static const char doc[] =
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
 	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
-	"                 [--priority=idle|normal] [--max-sockets=N] [--max-listeners=N]\n"
+	"                 [--events=auto|rings|ringbuf] [--priority=idle|normal]\n"
+	"                 [--max-sockets=N] [--max-listeners=N]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -62,6 +64,9 @@ static const struct argp_option options[] = {
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
 	{ "attach", OPT_ATTACH, "METHOD", 0,
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
+	{ "events", OPT_EVENTS, "HOW", 0,
+	  "auto (default): per-CPU rings where the kernel loads them (5.12 and later), else "
+	  "the BPF ring buffer (5.8); rings or ringbuf: that one, or fail", 0 },
 	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
 	  "Never attach to syscalls:* tracepoints (they cost the connect and accept hooks' "
 	  "runs, and put every syscall on the host on a slower path): on a kernel without "
@@ -197,6 +202,25 @@ static error_t parse_attach(struct argp_state *state, const char *arg, enum st_m
 	return EINVAL;
 }
 
+static error_t parse_events(struct argp_state *state, const char *arg, int *out)
+{
+	static const char *const names[EVENTS_COUNT] = { [EVENTS_RINGS] = "rings",
+							 [EVENTS_RINGBUF] = "ringbuf" };
+
+	if (!strcmp(arg, "auto")) {
+		*out = EVENTS_AUTO;
+		return 0;
+	}
+	for (int e = 0; e < EVENTS_COUNT; e++) {
+		if (!strcmp(arg, names[e])) {
+			*out = e;
+			return 0;
+		}
+	}
+	argp_error(state, "invalid value '%s' for --events: expected auto, rings or ringbuf", arg);
+	return EINVAL;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct config *cfg = state->input;
@@ -256,6 +280,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ATTACH:
 		return parse_attach(state, arg, &cfg->attach);
+	case OPT_EVENTS:
+		return parse_events(state, arg, &cfg->events);
 	case OPT_PRIORITY:
 		return parse_priority(state, arg, &cfg->normal_priority);
 	case OPT_NO_SYSCALL_HOOKS:
@@ -291,6 +317,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->attach = METHOD_NONE;
+	cfg->events = EVENTS_AUTO;
 	/* ARGP_NO_EXIT: argp prints the error and its --help hint, then returns. */
 	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
 	return err ? EXIT_USAGE : 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "plan.h"
 #include "socktrace.h"
 #include "tables.h"
@@ -33,6 +34,7 @@ struct config {
 	bool verbose;     /* -v: libbpf messages and counters at exit */
 	bool list_attach; /* --list-attach: print the attach plan and exit */
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
+	int events;            /* --events: an enum st_events, or EVENTS_AUTO */
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
 	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */

@@ -61,7 +61,17 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
  * with the watchdog that raises it while it falls behind. */
 static struct reader_prio *start_reader_prio(const struct config *cfg, const struct tracer *t)
 {
-	return cfg->normal_priority ? NULL : reader_prio__start(tracer_ring(t));
+	/* The watchdog reads the rings' fill; on the ring buffer the reader
+	 * stays at normal priority. */
+	if (cfg->normal_priority)
+		return NULL;
+	if (!tracer_ring(t)) {
+		if (cfg->verbose)
+			fprintf(stderr, "socktrace: the reader stays at normal priority: its "
+					"watchdog reads the rings, and these are the ring buffer\n");
+		return NULL;
+	}
+	return reader_prio__start(tracer_ring(t));
 }
 
 int main(int argc, char **argv)
@@ -89,16 +99,17 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
-	tracer = tracer__open(cfg.verbose, cfg.tables); /* first: its maps are made while the plan probes */
+	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events); /* first: its maps are made while the plan probes */
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
 	plan = plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux);
 	if (!plan)
 		goto cleanup;
+	usable = plan_usable(plan, stderr) &&
+		 !tracer_load(tracer, plan, &cfg.filter, vmlinux, cfg.events);
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
-	usable = plan_usable(plan, stderr);
 	if (!usable || cfg.list_attach) {
 		status = usable ? 0 : 1;
 		goto cleanup;
@@ -112,7 +123,7 @@ int main(int argc, char **argv)
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
-	if (tracer_start(tracer, plan, &cfg.filter, sink, vmlinux))
+	if (tracer_start(tracer, plan, &cfg.filter, sink))
 		goto cleanup;
 	plan_announce(plan, stderr);
 	prio = start_reader_prio(&cfg, tracer);

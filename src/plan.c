@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "events.h"
 #include "kfeat.h"
 
 #define MAX_METHODS 3
@@ -91,14 +93,24 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 
 enum verdict { NOT_TRIED, SKIPPED, EXCLUDED, REJECTED, CHOSEN };
 
+struct hook_plan {
+	bool forced; /* only the forced method was tried */
+	int chosen; /* index into hooks[h].methods, or -1 */
+	enum verdict verdict[MAX_METHODS];
+	char reason[MAX_METHODS][192];
+};
+
 struct plan {
 	enum st_method forced;
+	bool no_syscalls;
+	const struct kbtf *vmlinux;
+	struct hook_plan h[HOOK_COUNT];
+	struct hook_plan probed[HOOK_COUNT]; /* as the probes left it: plan_restart() */
 	struct {
-		bool forced; /* only the forced method was tried */
-		int chosen; /* index into hooks[h].methods, or -1 */
-		enum verdict verdict[MAX_METHODS];
-		char reason[MAX_METHODS][192];
-	} h[HOOK_COUNT];
+		int forced; /* enum st_events, or EVENTS_AUTO */
+		enum verdict verdict[EVENTS_COUNT];
+		char reason[EVENTS_COUNT][192];
+	} events;
 };
 
 static int probe_method(struct kfeat *kf, const struct method_def *m, char *reason, size_t len)
@@ -121,6 +133,34 @@ static int method_index(int h, enum st_method m)
 	return -1;
 }
 
+/* Chooses hook h's first method from index m on that is not ruled out and
+ * passes its probes. */
+static void choose_from(struct plan *p, struct kfeat *kf, int h, int m)
+{
+	int only = p->forced == METHOD_NONE ? -1 : method_index(h, p->forced);
+
+	p->h[h].chosen = -1;
+	p->h[h].forced = only >= 0;
+	for (; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
+		if (only >= 0 && m != only) {
+			p->h[h].verdict[m] = SKIPPED;
+			continue;
+		}
+		if (p->no_syscalls && hooks[h].methods[m].syscalls) {
+			p->h[h].verdict[m] = EXCLUDED;
+			continue;
+		}
+		if (probe_method(kf, &hooks[h].methods[m], p->h[h].reason[m],
+				 sizeof(p->h[h].reason[m]))) {
+			p->h[h].verdict[m] = REJECTED;
+			continue;
+		}
+		p->h[h].verdict[m] = CHOSEN;
+		p->h[h].chosen = m;
+		break;
+	}
+}
+
 struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbtf *vmlinux)
 {
 	struct plan *p = calloc(1, sizeof(*p));
@@ -132,32 +172,70 @@ struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbt
 		return NULL;
 	}
 	p->forced = forced;
-	for (int h = 0; h < HOOK_COUNT; h++) {
-		int only = forced == METHOD_NONE ? -1 : method_index(h, forced);
-
-		p->h[h].chosen = -1;
-		p->h[h].forced = only >= 0;
-		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
-			if (only >= 0 && m != only) {
-				p->h[h].verdict[m] = SKIPPED;
-				continue;
-			}
-			if (no_syscalls && hooks[h].methods[m].syscalls) {
-				p->h[h].verdict[m] = EXCLUDED;
-				continue;
-			}
-			if (probe_method(kf, &hooks[h].methods[m], p->h[h].reason[m],
-					 sizeof(p->h[h].reason[m]))) {
-				p->h[h].verdict[m] = REJECTED;
-				continue;
-			}
-			p->h[h].verdict[m] = CHOSEN;
-			p->h[h].chosen = m;
-			break;
-		}
-	}
+	p->no_syscalls = no_syscalls;
+	p->vmlinux = vmlinux;
+	p->events.forced = EVENTS_AUTO;
+	for (int h = 0; h < HOOK_COUNT; h++)
+		choose_from(p, kf, h, 0);
+	memcpy(p->probed, p->h, sizeof(p->h));
 	kfeat__free(kf);
 	return p;
+}
+
+/* The hook whose chosen method loads program prog, or -1. */
+static int hook_of_prog(const struct plan *p, const char *prog)
+{
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		const struct plan_prog *progs = plan_programs(p, (enum st_hook)h);
+
+		for (int i = 0; progs[i].name; i++)
+			if (!strcmp(progs[i].name, prog))
+				return h;
+	}
+	return -1;
+}
+
+bool plan_prog_is_state(const struct plan *p, const char *prog)
+{
+	return hook_of_prog(p, prog) == HOOK_STATE;
+}
+
+bool plan_reject_prog(struct plan *p, const char *prog, const char *reason)
+{
+	int h = hook_of_prog(p, prog), m;
+	struct kfeat *kf;
+
+	if (h < 0)
+		return false;
+	m = p->h[h].chosen;
+	p->h[h].verdict[m] = REJECTED;
+	snprintf(p->h[h].reason[m], sizeof(p->h[h].reason[m]), "the verifier refused %s: %s",
+		 prog, reason);
+	kf = kfeat__new(p->vmlinux);
+	if (!kf)
+		return false;
+	choose_from(p, kf, h, m + 1);
+	kfeat__free(kf);
+	return p->h[h].chosen >= 0 || hooks[h].without;
+}
+
+void plan_restart(struct plan *p)
+{
+	memcpy(p->h, p->probed, sizeof(p->h));
+}
+
+void plan_events_forced(struct plan *p, int forced)
+{
+	p->events.forced = forced;
+	for (int e = 0; e < EVENTS_COUNT; e++)
+		p->events.verdict[e] = forced >= 0 && e != forced ? SKIPPED : NOT_TRIED;
+}
+
+void plan_events_result(struct plan *p, int e, const char *refused)
+{
+	p->events.verdict[e] = refused ? REJECTED : CHOSEN;
+	if (refused)
+		snprintf(p->events.reason[e], sizeof(p->events.reason[e]), "%s", refused);
 }
 
 void plan__free(struct plan *p)
@@ -221,9 +299,36 @@ bool plan_usable(const struct plan *p, FILE *why)
 	return ok;
 }
 
+/* The events row: which transport's object loaded, why others did not. */
+static void events_print(const struct plan *p, FILE *out)
+{
+	for (int e = 0; e < EVENTS_COUNT; e++) {
+		const char *label = events_name((enum st_events)e);
+
+		switch (p->events.verdict[e]) {
+		case CHOSEN:
+			fprintf(out, "%-8s %-11s chosen\n", "events", label);
+			break;
+		case REJECTED:
+			fprintf(out, "%-8s %-11s rejected: %s\n", "events", label,
+				p->events.reason[e]);
+			break;
+		case SKIPPED:
+			fprintf(out, "%-8s %-11s not tried (--events=%s)\n", "events", label,
+				events_name((enum st_events)p->events.forced));
+			break;
+		default:
+			fprintf(out, "%-8s %-11s not tried (%s)\n", "events", label,
+				e ? "a better one loads" : "not loaded");
+			break;
+		}
+	}
+}
+
 void plan_print(const struct plan *p, FILE *out)
 {
 	fprintf(out, "%-8s %-11s %s\n", "HOOK", "METHOD", "STATUS");
+	events_print(p, out);
 	for (int h = 0; h < HOOK_COUNT; h++) {
 		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
 			const char *label = hooks[h].methods[m].label;

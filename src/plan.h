@@ -44,6 +44,25 @@ enum st_method plan_method(const struct plan *p, enum st_hook hook);
  * method was refused; then one line per such hook goes to why (if not NULL). */
 bool plan_usable(const struct plan *p, FILE *why);
 
+/* The plan as loading proves it (src/tracer.c): loading an object can fail
+ * where the probes passed, as the verifier refuses a program. */
+
+/* Whether program prog is one of the state hook's (which every record
+ * goes through: its refusal is the object's, not a method's). */
+bool plan_prog_is_state(const struct plan *p, const char *prog);
+/* The verifier refused program prog for reason: its hook's method is
+ * rejected with it and the hook takes its next method that passes the
+ * probes. False if prog is not a chosen program, or its hook cannot do
+ * without and has no method left. */
+bool plan_reject_prog(struct plan *p, const char *prog, const char *reason);
+/* Back to the probes' choice, for another object. */
+void plan_restart(struct plan *p);
+/* The event transports: forced is --events's (an enum st_events, or
+ * EVENTS_AUTO); then each one tried is CHOSEN, or rejected with refused
+ * (not NULL). */
+void plan_events_forced(struct plan *p, int forced);
+void plan_events_result(struct plan *p, int e, const char *refused);
+
 /* The name --attach uses for a forceable method ("fentry", ...), or NULL. */
 const char *plan_method_name(enum st_method m);
 

@@ -12,10 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpfobj.h"
 #include "corebtf.h"
 #include "decode.h"
+#include "events.h"
 #include "kbtf.h"
 #include "kfilter.h"
+#include "loadlog.h"
 #include "premaps.h"
 #include "pring.h"
 #include "socktrace.skel.h"
@@ -32,10 +35,7 @@
 struct tracer {
 	struct tracing_secs *secs; /* outlives obj, which points into it */
 	struct tracer_obj obj;
-	struct ring_buffer *doorbell; /* what poll waits on */
-	struct pring *ring;
-	void *slots_mem, *pos_mem; /* the rings' maps, mapped */
-	size_t slots_len, pos_len;
+	struct events *events;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	struct sink *sink;
@@ -45,6 +45,7 @@ struct tracer {
 	uint64_t sock_full_reported, listener_full_reported;
 	uint64_t bad_records;
 	int ncpus;
+	struct table_sizes tables; /* as sized at open, for a reopen */
 };
 
 static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -82,13 +83,6 @@ static void on_record(void *ctx, const void *data, size_t size)
 		return;
 	}
 	sink_event(t->sink, &r);
-}
-
-/* Doorbell records only wake poll(); the rings hold the events. */
-static int on_doorbell(void *ctx, void *data, size_t size)
-{
-	(void)ctx, (void)data, (void)size;
-	return 0;
 }
 
 static struct bpf_program *program(struct tracer *t, const char *name)
@@ -176,13 +170,26 @@ static void report_seed_room(const struct tracer *t)
 
 /* The maps created beside the rest of the preparation (premaps.h). */
 static const char *const premade[] = { "socks", "ring_slots", "listeners", "connecting",
-				       "ring_pos", "doorbell", NULL };
+				       "ring_pos", "doorbell", "events", NULL };
 
-/* A ring per possible CPU (pring_shift_for() sizes them); before the maps
- * are made. */
+/* The smallest power of two of at least n. */
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+/* Before the maps are made. The rings object: a ring per possible CPU
+ * (pring_shift_for() sizes them). The ring buffer object: one ring buffer
+ * of as many bytes as all the rings' slots; the other transport's maps at
+ * their smallest. */
 static int size_rings(struct tracer_obj *o)
 {
 	int ncpus = libbpf_num_possible_cpus();
+	uint32_t bytes;
 	int err;
 
 	if (ncpus <= 0)
@@ -190,9 +197,15 @@ static int size_rings(struct tracer_obj *o)
 	o->ncpus = (unsigned)ncpus;
 	o->ring_shift = pring_shift_for(o->ncpus);
 	o->skel->rodata->ring_shift = o->ring_shift;
-	err = bpf_map__set_max_entries(o->skel->maps.ring_slots, o->ncpus << o->ring_shift);
+	o->skel->rodata->id_cpus = o->ncpus;
+	bytes = pow2_at_least((uint64_t)(o->ncpus << o->ring_shift) * ST_SLOT_SIZE);
+	o->skel->rodata->events_wake_bytes = bytes >> 3;
+	err = bpf_map__set_max_entries(o->skel->maps.ring_slots,
+				       o->events == EVENTS_RINGS ? o->ncpus << o->ring_shift : 1);
 	if (!err)
 		err = bpf_map__set_max_entries(o->skel->maps.ring_pos, o->ncpus);
+	if (!err && o->events == EVENTS_RINGBUF)
+		err = bpf_map__set_max_entries(o->skel->maps.events, bytes);
 	return err;
 }
 
@@ -213,13 +226,14 @@ static int size_tables(struct tracer_obj *o, const struct table_sizes *tables)
 	return err;
 }
 
-int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables)
+int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
+		    enum st_events events)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char path[32];
 	int err = 0;
 
-	*o = (struct tracer_obj){ .core_fd = -1 };
+	*o = (struct tracer_obj){ .core_fd = -1, .events = events };
 	if (cut) {
 		/* libbpf reads the file when loading; tracer_load_obj fills it
 		 * in while premaps works. */
@@ -229,7 +243,7 @@ int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *ta
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", o->core_fd);
 		opts.btf_custom_path = path; /* copied by libbpf */
 	}
-	o->skel = socktrace_bpf__open_opts(&opts);
+	o->skel = bpfobj_open(events, &opts);
 	if (!o->skel)
 		err = -errno;
 	if (!err)
@@ -250,7 +264,7 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbo
 	if (o->core_fd >= 0) {
 		char note[160];
 		size_t size;
-		const void *elf = socktrace_bpf__elf_bytes(&size);
+		const void *elf = bpfobj_elf(o->events, &size);
 
 		err = vmlinux ? corebtf_write(o->core_fd, vmlinux, elf, size, note, sizeof(note))
 			      : -ENOENT;
@@ -292,7 +306,13 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 	return plan_apply(plan, skel->obj);
 }
 
-struct tracer *tracer__open(bool verbose, struct table_sizes tables)
+/* The first transport to try: the forced one, else the fastest. */
+static enum st_events first_events(int forced)
+{
+	return forced >= 0 ? (enum st_events)forced : EVENTS_RINGS;
+}
+
+struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	struct host_size host;
@@ -307,9 +327,12 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables)
 			tables.sockets, tables.listeners);
 	t->obj.core_fd = -1;
 	t->verbose = verbose;
+	t->tables = tables;
 	t->ncpus = libbpf_num_possible_cpus();
 	t->secs = tracing_secs__new();
-	err = !t->secs ? -errno : t->ncpus <= 0 ? t->ncpus : tracer_open_obj(&t->obj, true, &tables);
+	err = !t->secs	      ? -errno
+	      : t->ncpus <= 0 ? t->ncpus
+			      : tracer_open_obj(&t->obj, true, &tables, first_events(events));
 	if (err) {
 		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(-err));
 		tracer__free(t);
@@ -318,55 +341,146 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables)
 	return t;
 }
 
-/* Maps a BPF_F_MMAPABLE array map whole; *len: the length mapped. */
-static void *map_array(const struct bpf_map *map, int prot, size_t *len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t bytes = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
-	void *p;
+/* libbpf's messages during one load, kept to find out what the kernel
+ * refused (loadlog.h). libbpf's print callback takes no context, so this
+ * is the one capture in flight, only ever on the main thread between
+ * capture_begin() and capture_end(). */
+static struct {
+	char *text;
+	size_t len, cap;
+	bool verbose;
+} capture;
 
-	*len = (bytes + page - 1) / page * page;
-	p = mmap(NULL, *len, prot, MAP_SHARED, bpf_map__fd(map), 0);
-	if (p == MAP_FAILED) {
-		*len = 0;
-		return NULL;
+static int print_capture(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	va_list copy;
+	int n;
+
+	if (capture.verbose) {
+		va_copy(copy, args);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
 	}
-	return p;
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	va_copy(copy, args);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n <= 0)
+		return 0;
+	if (capture.len + (size_t)n + 1 > capture.cap) {
+		size_t cap = (capture.len + (size_t)n + 1) * 2;
+		char *p = realloc(capture.text, cap);
+
+		if (!p)
+			return 0;
+		capture.text = p;
+		capture.cap = cap;
+	}
+	vsnprintf(capture.text + capture.len, capture.cap - capture.len, fmt, args);
+	capture.len += (size_t)n;
+	return 0;
 }
 
-static int open_rings(struct tracer *t)
+/* Configures and loads t->obj; on failure, fills prog (the program the
+ * kernel refused, "" if none) and reason. */
+static int load_once(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
+		     const struct kbtf *vmlinux, char *prog, size_t prog_len, char *reason,
+		     size_t reason_len)
 {
-	struct socktrace_bpf *skel = t->obj.skel;
+	libbpf_print_fn_t old;
+	int err;
 
-	t->slots_mem = map_array(skel->maps.ring_slots, PROT_READ, &t->slots_len);
-	if (!t->slots_mem)
-		return -errno;
-	t->pos_mem = map_array(skel->maps.ring_pos, PROT_READ | PROT_WRITE, &t->pos_len);
-	if (!t->pos_mem)
-		return -errno;
-	t->ring = pring__new(t->slots_mem, t->pos_mem, t->obj.ncpus, t->obj.ring_shift);
-	if (!t->ring)
-		return -ENOMEM;
-	t->doorbell = ring_buffer__new(bpf_map__fd(skel->maps.doorbell), on_doorbell, NULL, NULL);
-	return t->doorbell ? 0 : -errno;
+	capture.len = 0;
+	capture.verbose = t->verbose;
+	old = libbpf_set_print(print_capture);
+	err = tracer_configure(t->obj.skel, plan, filter);
+	if (!err)
+		err = tracer_load_obj(&t->obj, vmlinux, t->verbose);
+	libbpf_set_print(old);
+	if (err) {
+		if (capture.text)
+			capture.text[capture.len] = '\0';
+		if (!capture.text || !loadlog_failure(capture.text, prog, prog_len, reason,
+						      reason_len)) {
+			prog[0] = '\0';
+			snprintf(reason, reason_len, "%s", strerror(-err));
+		}
+	}
+	free(capture.text);
+	capture.text = NULL;
+	capture.len = capture.cap = 0;
+	return err;
 }
+
+/* Loads transport e's object, falling back by method while the kernel
+ * refuses one program of a hook that has another (plan_reject_prog). A
+ * refused state program is the object's failure, unless last: no other
+ * object is left to try, so its hook's next method is. Fills why. */
+static int load_events(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
+		       const struct kbtf *vmlinux, enum st_events e, bool last, char *why,
+		       size_t why_len)
+{
+	char prog[64], reason[160];
+	int err = 0;
+
+	for (int tries = 0; tries < 3 * HOOK_COUNT; tries++) {
+		if (!t->obj.skel)
+			err = tracer_open_obj(&t->obj, true, &t->tables, e);
+		if (err) {
+			snprintf(why, why_len, "opening its object failed: %s", strerror(-err));
+			return err;
+		}
+		err = load_once(t, plan, filter, vmlinux, prog, sizeof(prog), reason,
+				sizeof(reason));
+		if (!err)
+			return 0;
+		tracer_close_obj(&t->obj);
+		if (prog[0])
+			snprintf(why, why_len, "the verifier refused %s: %s", prog, reason);
+		else
+			snprintf(why, why_len, "%s", reason);
+		if (!prog[0] || (plan_prog_is_state(plan, prog) && !last) ||
+		    !plan_reject_prog(plan, prog, reason) || !plan_usable(plan, NULL))
+			return err;
+	}
+	return err;
+}
+
+int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
+		const struct kbtf *vmlinux, int events)
+{
+	char why[256] = "";
+	int err = -EINVAL;
+
+	tracing_secs_use(t->secs, vmlinux);
+	plan_events_forced(plan, events);
+	for (int e = first_events(events); e < EVENTS_COUNT; e++) {
+		bool last = events >= 0 || e == EVENTS_COUNT - 1;
+
+		err = load_events(t, plan, filter, vmlinux, (enum st_events)e, last, why,
+				  sizeof(why));
+		plan_events_result(plan, e, err ? why : NULL);
+		if (!err)
+			return 0;
+		if (last)
+			break;
+		plan_restart(plan);
+	}
+	fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for the "
+			"verifier log)\n",
+		why);
+	return -1;
+}
+
+static void on_record(void *ctx, const void *data, size_t size);
 
 int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
-		 struct sink *sink, const struct kbtf *vmlinux)
+		 struct sink *sink)
 {
 	int err;
 
 	t->sink = sink;
-	tracing_secs_use(t->secs, vmlinux);
-	err = tracer_configure(t->obj.skel, plan, filter);
-	if (!err)
-		err = tracer_load_obj(&t->obj, vmlinux, t->verbose);
-	if (err) {
-		fprintf(stderr, "socktrace: loading the BPF programs failed: %s (run with -v for "
-				"the verifier log)\n",
-			strerror(-err));
-		return -1;
-	}
 	err = kfilter_fill_maps(filter, t->obj.skel);
 	if (err) {
 		fprintf(stderr, "socktrace: setting up the filters failed: %s\n", strerror(-err));
@@ -376,10 +490,11 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 		return -1;
 	seed_existing(t, plan);
 	report_seed_room(t);
-	err = open_rings(t);
-	if (err) {
-		fprintf(stderr, "socktrace: setting up the event rings' reader failed: %s\n",
-			strerror(-err));
+	t->events = events__open(t->obj.events, t->obj.skel->obj, t->obj.ncpus,
+				 t->obj.ring_shift, on_record, t);
+	if (!t->events) {
+		fprintf(stderr, "socktrace: setting up the reader of the %s failed: %s\n",
+			events_name(t->obj.events), strerror(errno));
 		return -1;
 	}
 	t->mono_to_unix_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
@@ -390,12 +505,7 @@ void tracer__free(struct tracer *t)
 {
 	if (!t)
 		return;
-	ring_buffer__free(t->doorbell);
-	pring__free(t->ring);
-	if (t->slots_mem)
-		munmap(t->slots_mem, t->slots_len);
-	if (t->pos_mem)
-		munmap(t->pos_mem, t->pos_len);
+	events__free(t->events);
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	tracer_close_obj(&t->obj);
@@ -405,7 +515,7 @@ void tracer__free(struct tracer *t)
 
 const struct pring *tracer_ring(const struct tracer *t)
 {
-	return t->ring;
+	return events_rings(t->events);
 }
 
 static uint64_t read_counter(const struct tracer *t, uint32_t idx)
@@ -494,9 +604,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 
 	sink_begin(t->sink);
 	while (!*stop) {
-		err = ring_buffer__poll(t->doorbell, POLL_MS);
-		if (err >= 0)
-			pring_drain(t->ring, false, on_record, t);
+		err = events_wait(t->events, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "socktrace: reading events failed: %s\n", strerror(-err));
 			status = 1;
@@ -512,7 +620,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 		if (err)
 			return output_failed(err);
 	}
-	pring_drain(t->ring, true, on_record, t);
+	events_drain(t->events);
 	report_losses(t);
 	err = sink_end(t->sink);
 	/* -ECANCELED: a stop gave up on a reader that had stopped reading; the
@@ -540,7 +648,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 			(unsigned long long)read_counter(t, ST_CNT_FILTERED),
 			(unsigned long long)t->lost_reported,
 			(unsigned long long)t->skipped_reported, (unsigned long long)t->bad_records,
-			(unsigned long long)pring_skipped(t->ring),
+			(unsigned long long)events_skipped(t->events),
 			(unsigned long long)t->sock_full_reported,
 			(unsigned long long)t->listener_full_reported,
 			(unsigned long long)read_counter(t, ST_CNT_SEED_FULL));

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "events.h"
 #include "plan.h"
 #include "sink.h"
 #include "tables.h"
@@ -28,6 +29,7 @@ struct tracer_obj {
 	int core_fd; /* what CO-RE relocates against, until loaded; -1 if none */
 	bool whole_btf; /* the cut could not be made: core_fd had all of it */
 	struct premaps *premaps;
+	enum st_events events; /* its transport: which object (bpfobj.h) */
 	unsigned ncpus, ring_shift; /* the event rings: one per CPU, 1 << ring_shift slots */
 	struct table_sizes tables;  /* the socket and listener tables' entries */
 };
@@ -36,7 +38,8 @@ struct tracer_obj {
  * must outlive the object. Return 0 or -errno. Without cut, libbpf reads
  * the kernel's BTF itself (tests compare the two). tables: the tables'
  * sizes (NULL: the object's own). */
-int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables);
+int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
+		    enum st_events events);
 int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
@@ -51,19 +54,29 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 /* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
 void tracer_set_libbpf_logging(bool verbose);
 
-/* Opens the BPF object and starts making its biggest maps, so that this
- * overlaps the attach plan's probes. tables: the sizes asked for, 0 where
- * the host decides (tables_size()). Prints why and returns NULL on
- * failure. */
-struct tracer *tracer__open(bool verbose, struct table_sizes tables);
+/* Opens the BPF object of the first transport to try (events: --events's,
+ * an enum st_events or EVENTS_AUTO) and starts making its biggest maps, so
+ * that this overlaps the attach plan's probes. tables: the sizes asked
+ * for, 0 where the host decides (tables_size()). Prints why and returns
+ * NULL on failure. */
+struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events);
 /* Loads what the plan chose, with the filters set and CO-RE against
- * vmlinux (which must outlive the tracer), and attaches. Prints why and
- * returns -1 on failure. The sink stays owned by the caller. */
+ * vmlinux (which must outlive the tracer), proving the plan: while the
+ * verifier refuses a program, its hook falls back to its next method, and
+ * a refused state program (or object) to the next transport's object
+ * (rings, then ringbuf; only the forced one with events >= 0). The plan
+ * records each refusal for plan_print(). Prints why and returns -1 if
+ * nothing loads. */
+int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
+		const struct kbtf *vmlinux, int events);
+/* Fills the filter maps, attaches what tracer_load() loaded, walks the
+ * sockets open now and opens the reader. Prints why and returns -1 on
+ * failure. The sink stays owned by the caller. */
 int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
-		 struct sink *sink, const struct kbtf *vmlinux);
+		 struct sink *sink);
 void tracer__free(struct tracer *t);
 
-/* The started tracer's event rings. */
+/* The started tracer's event rings; NULL on the ring buffer. */
 const struct pring *tracer_ring(const struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit

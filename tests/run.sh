@@ -4,7 +4,8 @@
 #   tests/run.sh BUILD_DIR [unit|e2e|fuzz|san|vm|host|all]
 #     unit  C unit tests (TAP)
 #     e2e   bats end-to-end tests on this kernel, once per method of
-#           E2E_METHODS (default "auto tracepoint"; "auto" forces nothing)
+#           E2E_METHODS (default "auto tracepoint auto/ringbuf"; "auto" forces
+#           nothing; METHOD/EVENTS forces --events=EVENTS too)
 #     fuzz  the libFuzzer targets, FUZZ_SECONDS (default 30) each
 #     san   unit and e2e (auto) again with the ASan+UBSan build in BUILD_DIR/san
 #     vm    the e2e tests in a VM running Debian 12's 6.1 kernel (tests/vm),
@@ -58,8 +59,13 @@ run_e2e() {
 	fi
 	kernel=$(uname -r | cut -d. -f1,2)
 	[ -z "${E2E_KERNEL_LABEL:-}" ] || kernel="$E2E_KERNEL_LABEL ($(uname -r))"
-	for m in ${E2E_METHODS:-auto tracepoint}; do
-		local files=() f extra=
+	for m in ${E2E_METHODS:-auto tracepoint auto/ringbuf}; do
+		local files=() f extra= ev=
+		# METHOD/EVENTS: that attach method with that event transport.
+		if [[ "$m" == */* ]]; then
+			ev=${m#*/}
+			m=${m%/*}
+		fi
 		for f in "$here"/e2e/*.bats; do
 			if [ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $(basename "$f") "* ]]; then
 				extra=" (only $E2E_ONLY)"
@@ -72,15 +78,15 @@ run_e2e() {
 			fi
 			files+=("$f")
 		done
-		echo "# e2e: kernel $(uname -r), --attach=$m$extra"
+		echo "# e2e: kernel $(uname -r), --attach=$m${ev:+ --events=$ev}$extra"
 		[ "$m" = auto ] && m_env= || m_env=$m
 		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" COREBTF_DIFF="$dir/helpers/corebtf_diff" \
-			LOADGEN="$dir/helpers/loadgen" \
+			LOADGEN="$dir/helpers/loadgen" SOCKTRACE_EVENTS=$ev \
 			SOCKTRACE_ATTACH=$m_env bats --tap --timing "${files[@]}" 2>&1 | tee "$log.pass"
 		grep -qE '^(not )?ok [0-9]+' "$log.pass" ||
-			echo "not ok - e2e with --attach=$m ran no test" | tee -a "$log.pass"
+			echo "not ok - e2e with --attach=$m${ev:+ --events=$ev} ran no test" | tee -a "$log.pass"
 		cat "$log.pass" >>"$log"
-		echo "$kernel $m$label$extra: $(tally "$log.pass")" >>"$matrix"
+		echo "$kernel $m${ev:+/$ev}$label$extra: $(tally "$log.pass")" >>"$matrix"
 	done
 }
 
@@ -145,10 +151,14 @@ run_vm_cell() {
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats" \
 		"${VM_SMOKE_METHODS:-fentry tracepoint}"
-	run_vm_cell trixie-6.12 trixie "" smoke.bats "fentry kprobe tracepoint"
-	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats "fentry tracepoint"
-	run_vm_cell bullseye-5.10 bullseye "" smoke.bats "fentry kprobe tracepoint" \
-		"socktrace does not load on 5.10 yet (issue 25: atomic fetch and exchange, global function arguments, bpf_get_func_ret)"
+	run_vm_cell trixie-6.12 trixie "" smoke.bats \
+		"fentry kprobe tracepoint auto/ringbuf tracepoint/ringbuf"
+	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats \
+		"fentry tracepoint auto/ringbuf"
+	# 5.10: the rings object does not load (atomic fetch instructions);
+	# auto must fall back to the ring buffer, and rings forced must fail.
+	run_vm_cell bullseye-5.10 bullseye "" smoke.bats \
+		"auto fentry kprobe tracepoint tracepoint/ringbuf"
 }
 
 case "$what" in

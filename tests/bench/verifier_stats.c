@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		secs = tracing_secs__new();
 	if (secs)
 		tracing_secs_use(secs, vmlinux);
-	if (secs && !tracer_open_obj(&obj, true, NULL))
+	if (secs && !tracer_open_obj(&obj, true, NULL, EVENTS_RINGS))
 		skel = obj.skel;
 	if (!skel || tracer_configure(skel, plan, &cfg.filter))
 		goto out;

@@ -1,10 +1,14 @@
 # Shared helpers for the end-to-end tests. SOCKTRACE is the binary under test;
 # SOCKTRACE_ATTACH (fentry, kprobe, tracepoint; empty: auto) is the attach
-# method every traced run of the suite forces.
+# method and SOCKTRACE_EVENTS (rings, ringbuf; empty: auto) the event
+# transport every traced run of the suite forces.
 : "${SOCKTRACE:?set SOCKTRACE to the socktrace binary}"
 ATTACH_ARGS=()
 if [ -n "${SOCKTRACE_ATTACH:-}" ]; then
 	ATTACH_ARGS=("--attach=$SOCKTRACE_ATTACH")
+fi
+if [ -n "${SOCKTRACE_EVENTS:-}" ]; then
+	ATTACH_ARGS+=("--events=$SOCKTRACE_EVENTS")
 fi
 
 # A TCP port nothing listens on right now.

@@ -24,6 +24,45 @@ teardown() {
 	[ "$(grep -c ' chosen' <<<"$output")" -ge 4 ]
 }
 
+@test "smoke: --list-attach proves one event transport by loading it; a refused one says why" {
+	run "$SOCKTRACE" "${ATTACH_ARGS[@]}" --list-attach
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -cE '^events +[a-z]+ +chosen$' <<<"$output")" -eq 1 ]
+	if [ -n "${SOCKTRACE_EVENTS:-}" ]; then
+		grep -qE "^events +$SOCKTRACE_EVENTS +chosen$" <<<"$output"
+	fi
+	# every other row: not tried, or rejected with the verifier's words
+	! grep -E '^events ' <<<"$output" | grep -vE ' chosen$| not tried \(|rejected: .+: .+'
+}
+
+@test "smoke: --events=rings where the kernel refuses the rings: exit 1, naming the refusal" {
+	run "$SOCKTRACE" --list-attach
+	grep -qE '^events +rings +rejected: ' <<<"$output" ||
+		skip "this kernel loads the rings (--list-attach: $(grep -E '^events +rings' <<<"$output"))"
+	run "$SOCKTRACE" --events=rings -j
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q 'loading the BPF programs failed: the verifier refused state_' <<<"$output"
+	run "$SOCKTRACE" --events=rings --list-attach
+	[ "$status" -eq 1 ]
+	grep -qE '^events +rings +rejected: the verifier refused' <<<"$output"
+	grep -qE '^events +ringbuf +not tried \(--events=rings\)' <<<"$output"
+}
+
+@test "smoke: a method the verifier refuses is rejected with its reason, and its hook falls back" {
+	run "$SOCKTRACE" "${ATTACH_ARGS[@]}" --list-attach
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local refused h
+	refused=$(grep -E '^[a-z]+ +[a-z_]+ +rejected: the verifier refused ' <<<"$output" |
+		grep -v '^events ' | awk '{print $1}' | sort -u)
+	[ -n "$refused" ] || skip "the verifier refused no method's programs here"
+	for h in $refused; do
+		grep -qE "^$h +[a-z_]+ +chosen$|^$h +none " <<<"$output"
+	done
+}
+
 # start_tracer_or_skip ARGS...: start_tracer; on a kernel this cell knows
 # socktrace does not load on yet (SMOKE_KNOWN_NO_LOAD: why, set by the cell),
 # a failed load is a skip naming the verifier's complaint, never a pass.

@@ -56,7 +56,7 @@ static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan 
 	struct bpf_program *prog;
 	int err;
 
-	err = tracer_open_obj(&obj, cut, NULL);
+	err = tracer_open_obj(&obj, cut, NULL, EVENTS_RINGS);
 	if (err)
 		return err;
 	err = tracer_configure(obj.skel, plan, filter);
