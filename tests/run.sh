@@ -146,7 +146,8 @@ run_vm_cell() {
 # The kernels besides bookworm's newest (run_vm): the point release a
 # bookworm install without its security suite runs, with the lifecycle and
 # close tests; Debian 13 and bookworm-backports (6.12) and Debian 11 (5.10)
-# with the smoke suite, each attach method forced once. Each kernel boots
+# with the smoke suite, each attach method forced once, and the ring buffer
+# (METHOD/ringbuf; on 5.10 every pass is on it). Each kernel boots
 # once; its cached package and initramfs are kept in BUILD_DIR/vm.
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats" \
