@@ -343,8 +343,8 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
 
 /* libbpf's messages during one load, kept to find out what the kernel
  * refused (loadlog.h). libbpf's print callback takes no context, so this
- * is the one capture in flight, only ever on the main thread between
- * capture_begin() and capture_end(). */
+ * is the one capture in flight, only ever on the main thread, inside
+ * load_once(). */
 static struct {
 	char *text;
 	size_t len, cap;
