@@ -44,6 +44,7 @@ teardown() {
 	[ -n "${TRACER_PID:-}" ] && kill -CONT "$TRACER_PID" 2>/dev/null
 	cleanup_processes
 	[ -z "${MNT:-}" ] || umount "$MNT" 2>/dev/null || true
+	[ -z "${SHM_DIR:-}" ] || rm -rf "$SHM_DIR"
 }
 
 # counter NAME: a counter from -v's last line ("kernel emitted N events, ...").
@@ -122,12 +123,41 @@ skip_on_ringbuf_reader() {
 	total_adds_up $((emitted + lost)) "$n" "$(dead_children_text)"
 }
 
+# steal_ticks: CPU time the hypervisor gave to others, all CPUs (USER_HZ).
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+
+# full_rate_run N: the tracer beside N connections at the generator's full
+# rate; prints what -v counted and the time stolen from this VM meanwhile.
+# The trace goes to memory: this measures the tracer against the generator,
+# not the disk.
+full_rate_run() {
+	local steal0
+	steal0=$(steal_ticks)
+	start_tracer -j -v -P "$PORT" -o "$JSON"
+	"$LOADGEN" -t 2 -n "$1" -p "$PORT" >/dev/null
+	stop_tracer
+	echo "emitted $(counter 1), lost $(counter 3), $(( $(steal_ticks) - steal0 )) ticks stolen"
+	[ "$TRACER_RC" -eq 0 ]
+}
+
 @test "at the generator's full rate nothing is lost" {
 	n=${FULL_RATE_CONNS:-20000}
-	start_tracer -j -v -P "$PORT" -o "$JSON"
-	"$LOADGEN" -t 2 -n "$n" -p "$PORT" >/dev/null
-	stop_tracer
-	echo "emitted $(counter 1), lost $(counter 3); by kind:"
+	if [ -d /dev/shm ]; then
+		SHM_DIR=$(mktemp -d /dev/shm/socktrace-bats.XXXXXX)
+		JSON=$SHM_DIR/trace.json
+	fi
+	full_rate_run "$n"
+	# A shared host can stop one of this VM's CPUs, the reader's, while
+	# the other fills its ring (CI lost 12,245 of 280,003 once, on 6.18
+	# with --attach=tracepoint, which passes alone); losing and counting is
+	# then right (the SIGSTOP tests check it). A tracer too slow for the
+	# generator loses again.
+	if [ "$(counter 3)" -ne 0 ]; then
+		echo "once more"
+		full_rate_run "$n"
+	fi
+	grep '^socktrace:' "$TRACE_ERR"
+	echo "by kind:"
 	jq -r '.event + " " + (.old_state // "") + ">" + (.new_state // "")' "$JSON" | sort | uniq -c
 	[ "$(counter 3)" -eq 0 ]
 	# Nothing lost, so every dead child is in the trace: no slack.
