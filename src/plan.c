@@ -22,6 +22,8 @@ struct method_def {
 	} probes[MAX_PROBES]; /* all must pass; target NULL ends the list */
 	struct plan_prog progs[MAX_PROGS];
 	bool syscalls; /* on syscalls:* tracepoints: --no-syscall-hooks rules it out */
+	const char *targets; /* what its programs hook, as --list-attach names it
+			      * ({a,b}: either word in its place) */
 };
 
 struct hook_def {
@@ -36,9 +38,9 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.name = "state",
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf", { { KF_TP_BTF, "inet_sock_set_state" } },
-			  { { "state_btf" } } },
+			  { { "state_btf" } }, .targets = "inet_sock_set_state" },
 			{ METHOD_TRACEPOINT, "tracepoint",
-			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } } },
+			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } }, .targets = "sock:inet_sock_set_state" },
 		},
 	},
 	[HOOK_CONNECT] = {
@@ -46,12 +48,12 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "CONNECT is reported at the socket's next state change",
 		.methods = {
 			{ METHOD_FENTRY, "fentry", { { KF_FENTRY, "tcp_connect" } },
-			  { { "connect_fentry" } } },
+			  { { "connect_fentry" } }, .targets = "tcp_connect" },
 			{ METHOD_KPROBE, "kprobe", { { KF_KPROBE, "tcp_connect" } },
-			  { { "connect_kprobe" } } },
+			  { { "connect_kprobe" } }, .targets = "tcp_connect" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
-			  { { "connect_exit_tp" } }, true },
+			  { { "connect_exit_tp" } }, true, "syscalls:sys_exit_connect" },
 		},
 	},
 	[HOOK_ACCEPT] = {
@@ -59,14 +61,15 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "no ACCEPT events; accepted sockets keep the listener's owner",
 		.methods = {
 			{ METHOD_FENTRY, "fexit", { { KF_FEXIT, "inet_csk_accept" } },
-			  { { "accept_fexit" } } },
+			  { { "accept_fexit" } }, .targets = "inet_csk_accept" },
 			{ METHOD_KPROBE, "kretprobe", { { KF_KRETPROBE, "inet_csk_accept" } },
-			  { { "accept_kretprobe" } } },
+			  { { "accept_kretprobe" } }, .targets = "inet_csk_accept" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
 			  { { "accept_exit_tp" },
-			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } }, true },
+			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } }, true,
+			  "syscalls:sys_exit_accept{,4}" },
 		},
 	},
 	[HOOK_CLOSE] = {
@@ -75,18 +78,20 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf",
 			  { { KF_TP_BTF, "tcp_send_reset" }, { KF_TP_BTF, "tcp_destroy_sock" } },
-			  { { "reset_sent_btf" }, { "reset_received_btf" }, { "destroy_btf" } } },
+			  { { "reset_sent_btf" }, { "reset_received_btf" }, { "destroy_btf" } },
+			  .targets = "tcp_{send,receive}_reset,tcp_destroy_sock" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "tcp/tcp_send_reset" },
 			    { KF_TRACEPOINT, "tcp/tcp_destroy_sock" } },
-			  { { "reset_sent_tp" }, { "reset_received_tp" }, { "destroy_tp" } } },
+			  { { "reset_sent_tp" }, { "reset_received_tp" }, { "destroy_tp" } },
+			  .targets = "tcp:tcp_{send,receive}_reset,tcp_destroy_sock" },
 		},
 	},
 	[HOOK_SEED] = {
 		.name = "seed",
 		.without = "sockets opened before start show no owner until their process acts",
 		.methods = {
-			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } } },
+			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } }, .targets = "task_file" },
 		},
 	},
 };
@@ -299,68 +304,94 @@ bool plan_usable(const struct plan *p, FILE *why)
 	return ok;
 }
 
-/* The events row: which transport's object loaded, why others did not. */
-static void events_print(const struct plan *p, FILE *out)
+/* Width of the TARGET column: the longest target, at least its title. */
+static int target_width(void)
 {
+	int w = (int)strlen("TARGET");
+
+	for (int h = 0; h < HOOK_COUNT; h++)
+		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++)
+			if ((int)strlen(hooks[h].methods[m].targets) > w)
+				w = (int)strlen(hooks[h].methods[m].targets);
+	return w;
+}
+
+static void print_row(FILE *out, const char *hook, const char *method, const char *target,
+		      int width, const char *status)
+{
+	fprintf(out, "%-8s %-11s %-*s %s\n", hook, method, width, target, status);
+}
+
+/* The events rows: which transport's object loaded, why others did not. */
+static void events_print(const struct plan *p, FILE *out, int width)
+{
+	char why[224];
+
 	for (int e = 0; e < EVENTS_COUNT; e++) {
 		const char *label = events_name((enum st_events)e);
 
 		switch (p->events.verdict[e]) {
 		case CHOSEN:
-			fprintf(out, "%-8s %-11s chosen\n", "events", label);
+			snprintf(why, sizeof(why), "chosen");
 			break;
 		case REJECTED:
-			fprintf(out, "%-8s %-11s rejected: %s\n", "events", label,
-				p->events.reason[e]);
+			snprintf(why, sizeof(why), "rejected: %s", p->events.reason[e]);
 			break;
 		case SKIPPED:
-			fprintf(out, "%-8s %-11s not tried (--events=%s)\n", "events", label,
-				events_name((enum st_events)p->events.forced));
+			snprintf(why, sizeof(why), "not tried (--events=%s)",
+				 events_name((enum st_events)p->events.forced));
 			break;
 		default:
-			fprintf(out, "%-8s %-11s not tried (%s)\n", "events", label,
-				e ? "a better one loads" : "not loaded");
+			snprintf(why, sizeof(why), "not tried (%s)",
+				 e ? "a better one loads" : "not loaded");
 			break;
 		}
+		print_row(out, "events", label, "-", width, why);
 	}
 }
 
 void plan_print(const struct plan *p, FILE *out)
 {
-	fprintf(out, "%-8s %-11s %s\n", "HOOK", "METHOD", "STATUS");
-	events_print(p, out);
+	int width = target_width();
+
+	print_row(out, "HOOK", "METHOD", "TARGET", width, "STATUS");
+	events_print(p, out, width);
 	for (int h = 0; h < HOOK_COUNT; h++) {
 		for (int m = 0; m < MAX_METHODS && hooks[h].methods[m].label; m++) {
 			const char *label = hooks[h].methods[m].label;
+			const char *target = hooks[h].methods[m].targets;
+			char why[224];
 
 			switch (p->h[h].verdict[m]) {
 			case CHOSEN:
-				fprintf(out, "%-8s %-11s chosen\n", hooks[h].name, label);
+				snprintf(why, sizeof(why), "chosen");
 				break;
 			case REJECTED:
-				fprintf(out, "%-8s %-11s rejected: %s\n", hooks[h].name, label,
-					p->h[h].reason[m]);
+				snprintf(why, sizeof(why), "rejected: %s", p->h[h].reason[m]);
 				break;
 			case SKIPPED:
-				fprintf(out, "%-8s %-11s not tried (--attach=%s)\n", hooks[h].name,
-					label, plan_method_name(p->forced));
+				snprintf(why, sizeof(why), "not tried (--attach=%s)",
+					 plan_method_name(p->forced));
 				break;
 			case EXCLUDED:
-				fprintf(out, "%-8s %-11s not tried (--no-syscall-hooks)\n",
-					hooks[h].name, label);
+				snprintf(why, sizeof(why), "not tried (--no-syscall-hooks)");
 				break;
 			case NOT_TRIED:
-				fprintf(out, "%-8s %-11s not tried (a better method works)\n",
-					hooks[h].name, label);
+				snprintf(why, sizeof(why), "not tried (a better method works)");
 				break;
 			}
+			print_row(out, hooks[h].name, label, target, width, why);
 		}
-		if (p->h[h].chosen < 0 && p->h[h].forced && !excluded_only(p, h))
-			fprintf(out, "%-8s %-11s --attach=%s refused: cannot trace\n", hooks[h].name,
-				"none", plan_method_name(p->forced));
-		else if (p->h[h].chosen < 0)
-			fprintf(out, "%-8s %-11s %s\n", hooks[h].name, "none",
-				hooks[h].without ? hooks[h].without : "required: cannot trace");
+		if (p->h[h].chosen < 0 && p->h[h].forced && !excluded_only(p, h)) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "--attach=%s refused: cannot trace",
+				 plan_method_name(p->forced));
+			print_row(out, hooks[h].name, "none", "-", width, why);
+		} else if (p->h[h].chosen < 0) {
+			print_row(out, hooks[h].name, "none", "-", width,
+				  hooks[h].without ? hooks[h].without : "required: cannot trace");
+		}
 	}
 }
 

@@ -12,11 +12,20 @@ teardown() {
 	run --separate-stderr "$SOCKTRACE" --list-attach
 	[ "$status" -eq 0 ]
 	for hook in state connect accept seed; do
-		[ "$(grep -cE "^$hook +[a-z_]+ +chosen$" <<<"$output")" -eq 1 ] || {
+		[ "$(grep -cE "^$hook +[a-z_]+ +[^ ]+ +chosen$" <<<"$output")" -eq 1 ] || {
 			echo "$output"
 			return 1
 		}
 	done
+	# Each method's row names what it hooks in the kernel.
+	grep -qE '^state +tp_btf +inet_sock_set_state +' <<<"$output"
+	grep -qE '^state +tracepoint +sock:inet_sock_set_state +' <<<"$output"
+	grep -qE '^connect +fentry +tcp_connect +' <<<"$output"
+	grep -qE '^connect +tracepoint +syscalls:sys_exit_connect +' <<<"$output"
+	grep -qE '^accept +kretprobe +inet_csk_accept +' <<<"$output"
+	grep -qE '^seed +iter +task_file +' <<<"$output"
+	# ...and every row has a TARGET: "-" only for transports and "none".
+	! awk 'NR > 1 && $1 != "events" && $2 != "none" && $3 == "-"' <<<"$output" | grep .
 }
 
 @test "--list-attach says why a method was rejected" {
@@ -24,8 +33,8 @@ teardown() {
 	[ "$status" -eq 0 ]
 	if [ ! -e /sys/bus/event_source/devices/kprobe ]; then
 		# This kernel has no kprobes: both kprobe methods are rejected with the reason.
-		grep -qE '^connect +kprobe +rejected: no kprobe PMU' <<<"$output"
-		grep -qE '^accept +kretprobe +rejected: no kprobe PMU' <<<"$output"
+		grep -qE '^connect +kprobe +[^ ]+ +rejected: no kprobe PMU' <<<"$output"
+		grep -qE '^accept +kretprobe +[^ ]+ +rejected: no kprobe PMU' <<<"$output"
 	fi
 	# Every rejected line carries a reason.
 	! grep -E 'rejected: *$' <<<"$output"
@@ -42,17 +51,17 @@ accept_label() {
 	for m in fentry kprobe tracepoint; do
 		run --separate-stderr "$SOCKTRACE" --attach="$m" --list-attach
 		if [ "$status" -eq 0 ]; then
-			grep -qE "^connect +$(connect_label "$m") +chosen$" <<<"$output"
-			grep -qE "^accept +$(accept_label "$m") +chosen$" <<<"$output"
+			grep -qE "^connect +$(connect_label "$m") +[^ ]+ +chosen$" <<<"$output"
+			grep -qE "^accept +$(accept_label "$m") +[^ ]+ +chosen$" <<<"$output"
 			if [ "$m" = tracepoint ]; then
-				grep -qE '^state +tracepoint +chosen$' <<<"$output"
-				grep -qE '^close +tracepoint +chosen$' <<<"$output"
+				grep -qE '^state +tracepoint +[^ ]+ +chosen$' <<<"$output"
+				grep -qE '^close +tracepoint +[^ ]+ +chosen$' <<<"$output"
 			fi
 		else
 			[ "$status" -eq 1 ] || { echo "--attach=$m: status $status"; return 1; }
 			grep -qE -- "^socktrace: --attach=$m: hook (connect|accept) cannot use [a-z]+: .+" \
 				<<<"$stderr"
-			grep -qE "^connect +none +--attach=$m refused" <<<"$output"
+			grep -qE "^connect +none +[^ ]+ +--attach=$m refused" <<<"$output"
 		fi
 	done
 	# This kernel's facts: without a kprobe PMU, kprobe must be refused.
@@ -71,8 +80,8 @@ accept_label() {
 	done
 	run --separate-stderr "$SOCKTRACE" --attach=auto --list-attach
 	[ "$status" -eq 0 ]
-	grep -qE "^connect +$(connect_label "$want") +chosen$" <<<"$output"
-	grep -qE "^accept +$(accept_label "$want") +chosen$" <<<"$output"
+	grep -qE "^connect +$(connect_label "$want") +[^ ]+ +chosen$" <<<"$output"
+	grep -qE "^accept +$(accept_label "$want") +[^ ]+ +chosen$" <<<"$output"
 }
 
 @test "the suite's traced runs use the method under test" {
@@ -83,7 +92,7 @@ accept_label() {
 	if [ -z "$m" ]; then
 		# auto: whatever --list-attach chooses
 		for hook in state connect accept close seed; do
-			label=$("$SOCKTRACE" --list-attach | awk -v h="$hook" '$1 == h && $3 == "chosen" { print $2 }')
+			label=$("$SOCKTRACE" --list-attach | awk -v h="$hook" '$1 == h && $4 == "chosen" { print $2 }')
 			[[ "$line" == *"$hook=$label"* ]] || { echo "$line: $hook is not $label"; return 1; }
 		done
 	else
@@ -146,7 +155,7 @@ accept_label() {
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon "$SOCKTRACE" --attach=tracepoint --list-attach
 	echo "$output"
-	grep -qE '^connect +tracepoint +rejected: tracefs is mounted at /sys/kernel/tracing but this user cannot read it' <<<"$output"
+	grep -qE '^connect +tracepoint +[^ ]+ +rejected: tracefs is mounted at /sys/kernel/tracing but this user cannot read it' <<<"$output"
 	[ "$(grep -c 'tracefs is not mounted' <<<"$output")" -eq 0 ]
 }
 

@@ -127,7 +127,7 @@ check_client_and_server() {
 chosen_method() {
 	local hook=${*: -1}
 	"$SOCKTRACE" "${ATTACH_ARGS[@]}" "${@:1:$#-1}" --list-attach |
-		awk -v h="$hook" '$1 == h && ($3 == "chosen" || $2 == "none") { print $2 }'
+		awk -v h="$hook" '$1 == h && ($4 == "chosen" || $2 == "none") { print $2 }'
 }
 
 # syscall_tps PID: the syscalls:* tracepoints PID's programs are attached to.
