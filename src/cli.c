@@ -19,6 +19,7 @@ enum {
 	OPT_MAX_SOCKETS,
 	OPT_MAX_LISTENERS,
 	OPT_EVENTS,
+	OPT_BTF,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -31,7 +32,7 @@ static const char doc[] =
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
 	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
 	"                 [--events=auto|rings|ringbuf] [--priority=idle|normal]\n"
-	"                 [--max-sockets=N] [--max-listeners=N]\n"
+	"                 [--max-sockets=N] [--max-listeners=N] [--btf=FILE]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -67,6 +68,9 @@ static const struct argp_option options[] = {
 	{ "events", OPT_EVENTS, "HOW", 0,
 	  "auto (default): per-CPU rings where the kernel loads them (5.12 and later), else "
 	  "the BPF ring buffer (5.8); rings or ringbuf: that one, or fail", 0 },
+	{ "btf", OPT_BTF, "FILE", 0,
+	  "The kernel's types from FILE (raw BTF, as BTFHub's .btf files unpacked) where the "
+	  "kernel has no /sys/kernel/btf/vmlinux; only tracepoints and kprobes attach then", 0 },
 	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
 	  "Never attach to syscalls:* tracepoints (they cost the connect and accept hooks' "
 	  "runs, and put every syscall on the host on a slower path): on a kernel without "
@@ -282,6 +286,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_attach(state, arg, &cfg->attach);
 	case OPT_EVENTS:
 		return parse_events(state, arg, &cfg->events);
+	case OPT_BTF:
+		if (!*arg) {
+			argp_error(state, "empty value for --btf");
+			return EINVAL;
+		}
+		cfg->btf = arg;
+		break;
 	case OPT_PRIORITY:
 		return parse_priority(state, arg, &cfg->normal_priority);
 	case OPT_NO_SYSCALL_HOOKS:

@@ -35,6 +35,7 @@ struct config {
 	bool list_attach; /* --list-attach: print the attach plan and exit */
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
 	int events;            /* --events: an enum st_events, or EVENTS_AUTO */
+	const char *btf;       /* --btf: kernel types for CO-RE; NULL: the kernel's own */
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
 	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */

@@ -31,17 +31,27 @@ static bool privileged_enough(void)
 	return has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON));
 }
 
-int env_check(const char *btf_path)
+int env_check(const char *kernel_btf, const char *btf_file)
 {
 	if (!privileged_enough()) {
 		fprintf(stderr, "socktrace: permission denied: loading BPF programs needs root "
 				"(or CAP_BPF and CAP_PERFMON); run it with sudo\n");
 		return 1;
 	}
-	if (access(btf_path, R_OK)) {
+	if (btf_file) {
+		if (access(btf_file, R_OK)) {
+			fprintf(stderr, "socktrace: --btf=%s: cannot read it (%s)\n", btf_file,
+				strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (access(kernel_btf, R_OK)) {
 		fprintf(stderr, "socktrace: kernel BTF not readable at %s (%s): socktrace needs a "
-				"kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
-			btf_path, strerror(errno));
+				"kernel built with CONFIG_DEBUG_INFO_BTF=y, or this kernel's types "
+				"in a file: --btf=FILE (BTFHub has them for many distribution "
+				"kernels)\n",
+			kernel_btf, strerror(errno));
 		return 1;
 	}
 	return 0;

@@ -1,7 +1,9 @@
 /* socktrace: trace the life of every TCP socket. */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -74,10 +76,23 @@ static struct reader_prio *start_reader_prio(const struct config *cfg, const str
 	return reader_prio__start(tracer_ring(t));
 }
 
+/* --btf's types, for CO-RE where the kernel has no BTF of its own; NULL
+ * after saying why if they cannot be used. */
+static struct kbtf *open_btf_file(const char *path)
+{
+	struct kbtf *b = kbtf__open(path);
+
+	if (!b)
+		fprintf(stderr, "socktrace: --btf=%s: %s\n", path,
+			errno == EINVAL ? "not raw BTF (a BTFHub .btf file, unpacked, is)"
+					: strerror(errno));
+	return b;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	struct kbtf *vmlinux = NULL;
+	struct kbtf *vmlinux = NULL, *btf_file = NULL;
 	struct plan *plan = NULL;
 	struct outbuf *out = NULL;
 	struct sink *sink = NULL;
@@ -94,7 +109,7 @@ int main(int argc, char **argv)
 		return status;
 	if (!output_has_a_place(&cfg, closed_std))
 		return 1;
-	if (env_check(KERNEL_BTF))
+	if (env_check(KERNEL_BTF, cfg.btf))
 		return 1;
 	tracer_set_libbpf_logging(cfg.verbose);
 
@@ -103,11 +118,14 @@ int main(int argc, char **argv)
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
+	if (cfg.btf && !(btf_file = open_btf_file(cfg.btf)))
+		goto cleanup;
 	plan = plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux);
 	if (!plan)
 		goto cleanup;
 	usable = plan_usable(plan, stderr) &&
-		 !tracer_load(tracer, plan, &cfg.filter, vmlinux, cfg.events);
+		 !tracer_load(tracer, plan, &cfg.filter, vmlinux, btf_file ? btf_file : vmlinux,
+			      cfg.events);
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
 	if (!usable || cfg.list_attach) {
@@ -138,5 +156,6 @@ cleanup:
 	outbuf__free(out);
 	plan__free(plan);
 	kbtf__free(vmlinux);
+	kbtf__free(btf_file);
 	return status;
 }

@@ -404,6 +404,9 @@ void plan_announce(const struct plan *p, FILE *out)
 		fprintf(out, "%s%s=%s", h ? " " : "", hooks[h].name,
 			m < 0 ? "none" : hooks[h].methods[m].label);
 	}
+	for (int e = 0; e < EVENTS_COUNT; e++)
+		if (p->events.verdict[e] == CHOSEN)
+			fprintf(out, " events=%s", events_name((enum st_events)e));
 	fprintf(out, "); Ctrl-C to stop\n");
 	fflush(out);
 }

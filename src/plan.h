@@ -70,8 +70,8 @@ const char *plan_method_name(enum st_method m);
  * reason) or not tried; hooks without a method say what is lost. */
 void plan_print(const struct plan *p, FILE *out);
 
-/* One line: "socktrace: tracing (state=tp_btf connect=... )", printed once
- * every hook is attached. */
+/* One line: "socktrace: tracing (state=tp_btf connect=... events=rings)",
+ * printed once every hook is attached. */
 void plan_announce(const struct plan *p, FILE *out);
 
 /* Enables autoload for the chosen programs only. Returns 0 or -errno. */

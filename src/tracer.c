@@ -257,7 +257,7 @@ int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *ta
 	return err;
 }
 
-int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose)
+int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose)
 {
 	int err = 0;
 
@@ -266,7 +266,7 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbo
 		size_t size;
 		const void *elf = bpfobj_elf(o->events, &size);
 
-		err = vmlinux ? corebtf_write(o->core_fd, vmlinux, elf, size, note, sizeof(note))
+		err = types ? corebtf_write(o->core_fd, types, elf, size, note, sizeof(note))
 			      : -ENOENT;
 		if (err < 0)
 			return err;
@@ -385,7 +385,7 @@ static int print_capture(enum libbpf_print_level level, const char *fmt, va_list
 /* Configures and loads t->obj; on failure, fills prog (the program the
  * kernel refused, "" if none) and reason. */
 static int load_once(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
-		     const struct kbtf *vmlinux, char *prog, size_t prog_len, char *reason,
+		     const struct kbtf *types, char *prog, size_t prog_len, char *reason,
 		     size_t reason_len)
 {
 	libbpf_print_fn_t old;
@@ -396,7 +396,7 @@ static int load_once(struct tracer *t, const struct plan *plan, const struct fil
 	old = libbpf_set_print(print_capture);
 	err = tracer_configure(t->obj.skel, plan, filter);
 	if (!err)
-		err = tracer_load_obj(&t->obj, vmlinux, t->verbose);
+		err = tracer_load_obj(&t->obj, types, t->verbose);
 	libbpf_set_print(old);
 	if (err) {
 		if (capture.text)
@@ -418,7 +418,7 @@ static int load_once(struct tracer *t, const struct plan *plan, const struct fil
  * refused state program is the object's failure, unless last: no other
  * object is left to try, so its hook's next method is. Fills why. */
 static int load_events(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		       const struct kbtf *vmlinux, enum st_events e, bool last, char *why,
+		       const struct kbtf *types, enum st_events e, bool last, char *why,
 		       size_t why_len)
 {
 	char prog[64], reason[160];
@@ -431,7 +431,7 @@ static int load_events(struct tracer *t, struct plan *plan, const struct filter_
 			snprintf(why, why_len, "opening its object failed: %s", strerror(-err));
 			return err;
 		}
-		err = load_once(t, plan, filter, vmlinux, prog, sizeof(prog), reason,
+		err = load_once(t, plan, filter, types, prog, sizeof(prog), reason,
 				sizeof(reason));
 		if (!err)
 			return 0;
@@ -448,7 +448,7 @@ static int load_events(struct tracer *t, struct plan *plan, const struct filter_
 }
 
 int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		const struct kbtf *vmlinux, int events)
+		const struct kbtf *vmlinux, const struct kbtf *types, int events)
 {
 	char why[256] = "";
 	int err = -EINVAL;
@@ -458,7 +458,7 @@ int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *fi
 	for (int e = first_events(events); e < EVENTS_COUNT; e++) {
 		bool last = events >= 0 || e == EVENTS_COUNT - 1;
 
-		err = load_events(t, plan, filter, vmlinux, (enum st_events)e, last, why,
+		err = load_events(t, plan, filter, types, (enum st_events)e, last, why,
 				  sizeof(why));
 		plan_events_result(plan, e, err ? why : NULL);
 		if (!err)

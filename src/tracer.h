@@ -34,13 +34,13 @@ struct tracer_obj {
 	struct table_sizes tables;  /* the socket and listener tables' entries */
 };
 
-/* Open; configure (tracer_configure), then load against vmlinux, which
- * must outlive the object. Return 0 or -errno. Without cut, libbpf reads
+/* Open; configure (tracer_configure), then load with CO-RE against types
+ * (the kernel's BTF, or --btf's), which must outlive the object. Return 0 or -errno. Without cut, libbpf reads
  * the kernel's BTF itself (tests compare the two). tables: the tables'
  * sizes (NULL: the object's own). */
 int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
 		    enum st_events events);
-int tracer_load_obj(struct tracer_obj *o, const struct kbtf *vmlinux, bool verbose);
+int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
 void tracer_close_obj(struct tracer_obj *o);
@@ -60,15 +60,17 @@ void tracer_set_libbpf_logging(bool verbose);
  * for, 0 where the host decides (tables_size()). Prints why and returns
  * NULL on failure. */
 struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events);
-/* Loads what the plan chose, with the filters set and CO-RE against
- * vmlinux (which must outlive the tracer), proving the plan: while the
+/* Loads what the plan chose, with the filters set, programs that attach
+ * by BTF id found in vmlinux (the kernel's BTF; NULL: it has none) and
+ * CO-RE against types (vmlinux or --btf's); both must outlive the
+ * tracer. It proves the plan: while the
  * verifier refuses a program, its hook falls back to its next method, and
  * a refused state program (or object) to the next transport's object
  * (rings, then ringbuf; only the forced one with events >= 0). The plan
  * records each refusal for plan_print(). Prints why and returns -1 if
  * nothing loads. */
 int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		const struct kbtf *vmlinux, int events);
+		const struct kbtf *vmlinux, const struct kbtf *types, int events);
 /* Fills the filter maps, attaches what tracer_load() loaded, walks the
  * sockets open now and opens the reader. Prints why and returns -1 on
  * failure. The sink stays owned by the caller. */

@@ -78,12 +78,9 @@ start_tracer_or_skip() {
 	return 1
 }
 
-@test "smoke: curl against http.server: owners, states, accept and close records" {
-	start_http_server "$PORT" 127.0.0.1
-	start_tracer_or_skip -j
-	run_curl "http://127.0.0.1:$PORT/"
-	stop_tracer
-	[ "$TRACER_RC" -eq 0 ]
+# curl_traced: the trace ($TRACE) of run_curl against the server on $PORT
+# has curl's and the server's owners, states, accept and close records.
+curl_traced() {
 	grep '^{' "$TRACE" >"$TRACE.json"
 	jq -s -e --argjson c "$CURL_PID" --argjson s "$SERVER_PID" --argjson p "$PORT" '
 		def moves: map(select(.event == "state") | "\(.old_state)>\(.new_state)");
@@ -102,4 +99,44 @@ start_tracer_or_skip() {
 		and ($sv | map(select(.event == "close")) | length == 1 and
 			(.[0] | .cause == "fin" and .bytes_sent > 0))' "$TRACE.json" ||
 		{ echo "curl $CURL_PID, server $SERVER_PID, port $PORT:"; cat "$TRACE.json"; false; }
+}
+
+@test "smoke: curl against http.server: owners, states, accept and close records" {
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer_or_skip -j
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	curl_traced
+}
+
+# socktrace_without_btf DIR: a wrapper in DIR that runs $SOCKTRACE where
+# /sys/kernel/btf is empty (a tmpfs in its own mount namespace), as on a
+# kernel built without BTF; the wrapper's pid is socktrace's.
+socktrace_without_btf() {
+	printf '#!/bin/sh\nexec unshare -m sh -c %s %s "$@"\n' \
+		"'mount -t tmpfs tmpfs /sys/kernel/btf && exec \"\$0\" \"\$@\"'" "$SOCKTRACE" >"$1/socktrace"
+	chmod +x "$1/socktrace"
+	echo "$1/socktrace"
+}
+
+@test "smoke: no /sys/kernel/btf/vmlinux: --btf=FILE traces curl on tracepoints; without it, exit 1 naming --btf" {
+	cp /sys/kernel/btf/vmlinux "$BATS_TEST_TMPDIR/vmlinux.btf"
+	SOCKTRACE=$(socktrace_without_btf "$BATS_TEST_TMPDIR")
+	run "$SOCKTRACE" -j
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"kernel BTF not readable at /sys/kernel/btf/vmlinux"*"--btf=FILE"* ]]
+	# fentry needs the kernel's own BTF: that cell's run is the default plan.
+	[ "${SOCKTRACE_ATTACH:-}" != fentry ] ||
+		ATTACH_ARGS=(${SOCKTRACE_EVENTS:+"--events=$SOCKTRACE_EVENTS"})
+	# No iter seed without the kernel's BTF: the server starts after the
+	# tracer, so that its listen() gives the owner.
+	start_tracer_or_skip -j --btf="$BATS_TEST_TMPDIR/vmlinux.btf"
+	start_http_server "$PORT" 127.0.0.1
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	grep -E '^socktrace: tracing \(state=tracepoint .*close=tracepoint seed=none events=[a-z]+\)' "$TRACE_ERR"
+	curl_traced
 }

@@ -108,7 +108,7 @@ int main(void)
 			{ "--attach", "kprobes", "'kprobes'" }, { "--attach", "", "--attach" },
 			{ "--attach", "FENTRY", "--attach" },
 			{ "--priority", "low", "'low'" }, { "--priority", "", "--priority" },
-			{ "--priority", "IDLE", "--priority" },
+			{ "--priority", "IDLE", "--priority" }, { "--btf", "", "--btf" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			char name[96];
@@ -137,6 +137,14 @@ int main(void)
 
 			CHECK(cli_parse(2, w, &cfg) == 0 && cfg.attach == ok[i].m, ok[i].arg);
 		}
+	}
+	{
+		char **v = ARGV("-v");
+		char **w = ARGV("--btf=/tmp/5.4.0-1.btf");
+
+		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.btf, "--btf: none by default");
+		CHECK(cli_parse(2, w, &cfg) == 0 && cfg.btf && !strcmp(cfg.btf, "/tmp/5.4.0-1.btf"),
+		      "--btf=FILE names the file");
 	}
 	{
 		char **v = ARGV("-v");
