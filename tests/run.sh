@@ -14,8 +14,10 @@
 #           then the other kernels of the matrix (run_vm_kernels)
 #     host  unit + e2e + fuzz + san;  all (default)  host + vm
 # Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
-# shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap and the
-# matrix to PATH.matrix (the VM pass uses it to hand its results back).
+# shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap, the
+# matrix to PATH.matrix and what the smoke tests traced to PATH.kernels (the
+# VM pass uses it to hand its results back). "all" then checks README's
+# Supported kernels table against what was traced (kernels_table).
 set -uo pipefail
 
 build=${1:?usage: tests/run.sh BUILD_DIR [unit|e2e|vm|host|all]}
@@ -24,7 +26,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 build_abs=$(cd "$build" && pwd)
 log=$(mktemp)
 matrix=$(mktemp)
-trap 'rm -f "$log" "$matrix" "$log".pass' EXIT
+kernels=$(mktemp)
+trap 'rm -f "$log" "$matrix" "$kernels" "$log".pass "$log".traced' EXIT
 
 # tally FILE: "N passed, M failed[, K skipped]" of the TAP lines in FILE.
 tally() {
@@ -59,6 +62,7 @@ run_e2e() {
 	fi
 	kernel=$(uname -r | cut -d. -f1,2)
 	[ -z "${E2E_KERNEL_LABEL:-}" ] || kernel="$E2E_KERNEL_LABEL ($(uname -r))"
+	local key=${E2E_KERNEL_LABEL:-$kernel} scope=${E2E_ONLY:-full e2e}
 	for m in ${E2E_METHODS:-auto tracepoint auto/ringbuf}; do
 		local files=() f extra= ev=
 		# METHOD/EVENTS: that attach method with that event transport.
@@ -80,9 +84,11 @@ run_e2e() {
 		done
 		echo "# e2e: kernel $(uname -r), --attach=$m${ev:+ --events=$ev}$extra"
 		[ "$m" = auto ] && m_env= || m_env=$m
+		: >"$log.traced"
 		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" COREBTF_DIFF="$dir/helpers/corebtf_diff" \
-			LOADGEN="$dir/helpers/loadgen" SOCKTRACE_EVENTS=$ev \
+			LOADGEN="$dir/helpers/loadgen" SOCKTRACE_EVENTS=$ev E2E_TRACED="$log.traced" \
 			SOCKTRACE_ATTACH=$m_env bats --tap --timing "${files[@]}" 2>&1 | tee "$log.pass"
+		sed "s/^/$key|$scope|/" "$log.traced" >>"$kernels"
 		grep -qE '^(not )?ok [0-9]+' "$log.pass" ||
 			echo "not ok - e2e with --attach=$m${ev:+ --events=$ev} ran no test" | tee -a "$log.pass"
 		cat "$log.pass" >>"$log"
@@ -123,6 +129,7 @@ take_vm_results() {
 	if [ -s "$1.tap" ] && [ -s "$1.matrix" ]; then
 		cat "$1.tap" >>"$log"
 		cat "$1.matrix" >>"$matrix"
+		cat "$1.kernels" >>"$kernels" 2>/dev/null
 	else
 		echo "not ok - vm: no results from the VM (exit $2)" | tee -a "$log"
 		echo "vm: no results (exit $2)" >>"$matrix"
@@ -150,7 +157,7 @@ run_vm_cell() {
 # (METHOD/ringbuf; on 5.10 every pass is on it). Each kernel boots
 # once; its cached package and initramfs are kept in BUILD_DIR/vm.
 run_vm_kernels() {
-	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats" \
+	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats smoke.bats" \
 		"${VM_SMOKE_METHODS:-fentry tracepoint}"
 	run_vm_cell trixie-6.12 trixie "" smoke.bats \
 		"fentry kprobe tracepoint auto/ringbuf tracepoint/ringbuf"
@@ -162,6 +169,71 @@ run_vm_kernels() {
 		"auto fentry kprobe tracepoint tracepoint/ringbuf"
 }
 
+# kernel_name KEY: the Supported kernels table's name for a cell's kernel.
+kernel_name() {
+	case "$1" in
+	6.1) echo "Debian 12, newest (bookworm-security)" ;;
+	6.1.0-50) echo "Debian 12 point release 6.1.0-50" ;;
+	trixie-6.12) echo "Debian 13 (6.12)" ;;
+	bookworm-backports-6.12) echo "Debian 12 bookworm-backports (6.12)" ;;
+	bullseye-5.10) echo "Debian 11 (5.10)" ;;
+	*) echo "$1, the host" ;;
+	esac
+}
+
+# kernels_table: README's Supported kernels rows from what the smoke
+# tests traced ("KEY|SCOPE|tracing (state=... events=...)" lines): per
+# kernel, the attach methods and event transports its traced runs used.
+kernels_table() {
+	local key
+	echo "| kernel | attach methods traced | events | tested by |"
+	echo "|---|---|---|---|"
+	cut -d'|' -f1 "$kernels" | awk '!seen[$0]++' | while read -r key; do
+		awk -F'|' -v k="$key" -v name="$(kernel_name "$key")" '
+			$1 == k {
+				scope[$2] = 1
+				n = split($3, w, /[ ()]+/)
+				for (i = 1; i <= n; i++) {
+					split(w[i], kv, "=")
+					if (kv[1] == "events") ev[kv[2]] = 1
+					else if (kv[2] != "" && kv[2] != "none") m[kv[2]] = 1
+				}
+			}
+			function pick(set, order,   n, o, i, out) {
+				n = split(order, o, " ")
+				for (i = 1; i <= n; i++)
+					if (o[i] in set) out = out (out == "" ? "" : ", ") o[i]
+				return out
+			}
+			END {
+				s = ("full e2e" in scope) ? "full e2e" : ""
+				for (x in scope) if (x != "full e2e") {
+					gsub(/\.bats/, "", x); gsub(/ /, ", ", x)
+					s = s (s == "" ? "" : "; ") x
+				}
+				printf "| %s | %s | %s | %s |\n", name,
+					pick(m, "tp_btf fentry fexit kprobe kretprobe tracepoint iter"),
+					pick(ev, "rings ringbuf perfbuf"), s
+			}' "$kernels"
+	done
+}
+
+# check_kernels_table: README's table between its kernels-table markers is
+# the one this run's traces give; a difference fails, showing both.
+check_kernels_table() {
+	local want=$build_abs/supported-kernels.md have
+	kernels_table >"$want"
+	have=$(sed -n '/<!-- kernels-table:begin/,/<!-- kernels-table:end/p' "$here/../README.md" |
+		grep '^|')
+	if [ "$have" = "$(cat "$want")" ]; then
+		echo "ok 1 - README's Supported kernels table is what this run traced" | tee -a "$log"
+	else
+		echo "not ok - README's Supported kernels table differs from what this run traced" \
+			"(the run's: $want)" | tee -a "$log"
+		diff <(echo "$have") "$want" | sed 's/^/# /' | tee -a "$log"
+	fi
+}
+
 case "$what" in
 unit) run_unit ;;
 e2e) run_e2e ;;
@@ -169,13 +241,14 @@ vm) run_vm ;;
 fuzz) run_fuzz ;;
 san) run_san ;;
 host) run_unit; run_e2e; run_fuzz; run_san ;;
-all) run_unit; run_e2e; run_fuzz; run_san; run_vm ;;
+all) run_unit; run_e2e; run_fuzz; run_san; run_vm; check_kernels_table ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;
 esac
 
 if [ -n "${RESULTS:-}" ]; then
 	cp "$log" "$RESULTS.tap"
 	cp "$matrix" "$RESULTS.matrix"
+	cp "$kernels" "$RESULTS.kernels"
 fi
 echo
 cat "$matrix"

@@ -58,6 +58,9 @@ variants=(
 	# which a kernel without fentry and kprobes needs for them (docs/benchmarks.md:
 	# what they cost).
 	"socktrace -j, no syscall hooks|$ST -v -j --no-syscall-hooks -o $tmp/out.json|counters|/dev/null"
+	# The BPF ring buffer, which kernels before 5.12 use instead of the
+	# per-CPU rings (README: How events reach user space).
+	"socktrace -j --events=ringbuf|$ST -v -j --events=ringbuf -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
 	"floor: no-op program|$FLOOR noop|counters|/dev/null"
@@ -168,4 +171,4 @@ cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
 bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
 startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks, $(sm 'socktrace -j --events=ringbuf') on the ring buffer), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"

@@ -108,6 +108,8 @@ curl_traced() {
 	stop_tracer
 	[ "$TRACER_RC" -eq 0 ]
 	curl_traced
+	# What traced it, for README's Supported kernels table (tests/run.sh).
+	[ -z "${E2E_TRACED:-}" ] || grep -o 'tracing ([^)]*)' "$TRACE_ERR" >>"$E2E_TRACED"
 }
 
 # socktrace_without_btf DIR: a wrapper in DIR that runs $SOCKTRACE where
