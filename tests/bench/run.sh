@@ -59,7 +59,7 @@ variants=(
 	# what they cost).
 	"socktrace -j, no syscall hooks|$ST -v -j --no-syscall-hooks -o $tmp/out.json|counters|/dev/null"
 	# The BPF ring buffer, which kernels before 5.12 use instead of the
-	# per-CPU rings (README: How events reach user space).
+	# per-CPU rings (docs/design.md: How events reach user space).
 	"socktrace -j --events=ringbuf|$ST -v -j --events=ringbuf -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
