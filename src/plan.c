@@ -40,7 +40,8 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			{ METHOD_TP_BTF, "tp_btf", { { KF_TP_BTF, "inet_sock_set_state" } },
 			  { { "state_btf" } }, .targets = "inet_sock_set_state" },
 			{ METHOD_TRACEPOINT, "tracepoint",
-			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } }, .targets = "sock:inet_sock_set_state" },
+			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } },
+			  .targets = "sock:inet_sock_set_state" },
 		},
 	},
 	[HOOK_CONNECT] = {
@@ -53,7 +54,8 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			  { { "connect_kprobe" } }, .targets = "tcp_connect" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
-			  { { "connect_exit_tp" } }, true, "syscalls:sys_exit_connect" },
+			  { { "connect_exit_tp" } }, .syscalls = true,
+			  .targets = "syscalls:sys_exit_connect" },
 		},
 	},
 	[HOOK_ACCEPT] = {
@@ -68,8 +70,8 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
 			  { { "accept_exit_tp" },
-			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } }, true,
-			  "syscalls:sys_exit_accept{,4}" },
+			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } },
+			  .syscalls = true, .targets = "syscalls:sys_exit_accept{,4}" },
 		},
 	},
 	[HOOK_CLOSE] = {
@@ -91,7 +93,8 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.name = "seed",
 		.without = "sockets opened before start show no owner until their process acts",
 		.methods = {
-			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } }, .targets = "task_file" },
+			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } },
+			  .targets = "task_file" },
 		},
 	},
 };
