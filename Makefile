@@ -49,7 +49,7 @@ endif
 # Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
 CORE_SRCS := src/cli.c src/fmt.c src/fdio.c src/outbuf.c src/output.c src/pring.c src/sink.c src/sink_text.c \
 	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c src/prio_policy.c \
-	src/tables.c src/loadlog.c
+	src/tables.c src/loadlog.c src/pmerge.c
 APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
 	src/premaps.c src/prio.c src/tracer.c src/tracing_secs.c src/events.c src/bpfobj.c
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
@@ -134,15 +134,25 @@ $(OUTPUT)/socktrace_rb.bpf.o: socktrace.bpf.c $(VMLINUX) | $(OUTPUT)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v2 -DST_COMPAT -MT $@ -c $< -o $(@:.bpf.o=.dbg.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dbg.bpf.o)
 
+# The perf buffer object: the ring buffer object sending records through
+# per-CPU perf event buffers (ST_PERFBUF), for kernels before 5.8.
+$(OUTPUT)/socktrace_pb.bpf.o: socktrace.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v2 -DST_COMPAT -DST_PERFBUF -MT $@ -c $< \
+		-o $(@:.bpf.o=.dbg.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dbg.bpf.o)
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # Kept after the skeleton is made (the dependency files name them).
-.SECONDARY: $(OUTPUT)/socktrace.bpf.o $(OUTPUT)/socktrace_rb.bpf.o $(OUTPUT)/floor.bpf.o
+.SECONDARY: $(OUTPUT)/socktrace.bpf.o $(OUTPUT)/socktrace_rb.bpf.o $(OUTPUT)/socktrace_pb.bpf.o \
+	$(OUTPUT)/floor.bpf.o
 
 # Modules that include the skeletons must wait for them.
-$(APP_OBJS): $(OUTPUT)/socktrace.skel.h $(OUTPUT)/socktrace_rb.skel.h
+$(APP_OBJS): $(OUTPUT)/socktrace.skel.h $(OUTPUT)/socktrace_rb.skel.h \
+	$(OUTPUT)/socktrace_pb.skel.h
 
 $(OUTPUT)/%.o: src/%.c | $(OUTPUT)
 	$(call msg,CC,$@)

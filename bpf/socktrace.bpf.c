@@ -11,15 +11,18 @@
  *                                      tcp_receive_reset, tcp_destroy_sock)
  *   seed    (sockets open at start):   iter/task_file
  *
- * Two objects are built from this file (Makefile). The rings object carries
- * records in rings of one per CPU (ring_slots), which take atomic fetch-add
- * and exchange instructions, and verifies its shared functions once each as
- * global functions: both need 5.12 or later. The ring buffer object
- * (ST_COMPAT, built with -mcpu=v2) has neither: records go to a BPF ring
- * buffer (5.8), socket ids come from per-CPU counters, and the shared
- * functions are inlined. Both declare the same maps and globals, so user
- * space drives either through one skeleton (src/tracer.c loads the first
- * that this kernel's verifier accepts).
+ * Three objects are built from this file (Makefile). The rings object
+ * carries records in rings of one per CPU (ring_slots), which take atomic
+ * fetch-add and exchange instructions, and verifies its shared functions
+ * once each as global functions: both need 5.12 or later. The ring buffer
+ * object (ST_COMPAT, built with -mcpu=v2) has neither: records go to a BPF
+ * ring buffer (5.8), socket ids come from per-CPU counters, and the shared
+ * functions are inlined. The perf buffer object (ST_COMPAT and ST_PERFBUF)
+ * is the ring buffer object with records sent through the perf event
+ * buffer of each CPU (perf_events), which every kernel with BPF
+ * tracepoints has. All declare the same maps and globals, so user space
+ * drives any through one skeleton (src/tracer.c loads the first that this
+ * kernel's verifier accepts).
  *
  * Per-socket state lives in the kernel (socks map): a run-local id, the
  * owner process, and timestamps. Ownership is decided where it is known
@@ -167,6 +170,35 @@ struct {
 const volatile __u32 id_cpus = 1;
 /* Bytes waiting in events that wake the reader; set before load. */
 const volatile __u64 events_wake_bytes = 4096;
+
+/* The perf buffer object's records (ST_PERFBUF): one perf event buffer
+ * per CPU, which user space opens and maps (src/pbuf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} perf_events SEC(".maps");
+
+/* The perf buffer object's records wait here until the program that made
+ * them ends: bpf_perf_event_output() needs the program's context, which
+ * the code making records does not have. One level per program running on
+ * the CPU at once (a softirq's interrupting a process's), each with room
+ * for what one run makes (a state change makes at most three). */
+#define STAGE_DEPTH 4
+#define STAGE_RECS 4
+
+struct stage {
+	__u32 depth;              /* programs of this CPU inside STAGED() */
+	__u32 n[STAGE_DEPTH];     /* records waiting at each level */
+	struct st_close rec[STAGE_DEPTH][STAGE_RECS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage);
+} stage SEC(".maps");
 
 /* Carries nothing but wakeups of the reader (see reserve()). */
 struct {
@@ -492,6 +524,108 @@ static __always_inline void submit(void *p, const struct slot_ref *ref)
 	}
 }
 
+#elif defined(ST_PERFBUF)
+/* The perf buffer object: a record is made in this CPU's stage, at the
+ * level of the program running, and sent when that program ends
+ * (STAGED()). */
+
+static __always_inline void *reserve(__u64 size, struct slot_ref *ref)
+{
+	__u32 zero = 0, d, n;
+	struct stage *st = bpf_map_lookup_elem(&stage, &zero);
+	void *e;
+
+	if (!st)
+		return NULL;
+	d = st->depth - 1;
+	if (d >= STAGE_DEPTH) {
+		count(ST_CNT_LOST);
+		return NULL;
+	}
+	d &= STAGE_DEPTH - 1;
+	n = st->n[d];
+	if (n >= STAGE_RECS) {
+		count(ST_CNT_LOST);
+		return NULL;
+	}
+	n &= STAGE_RECS - 1;
+	st->n[d] = n + 1;
+	e = &st->rec[d][n];
+	__builtin_memset(e, 0, size);
+	ref->commit = 0;
+	ref->wake = 0;
+	return e;
+}
+
+static __always_inline void submit(void *p, const struct slot_ref *ref)
+{
+	(void)p, (void)ref; /* sent by stage_leave() */
+}
+
+/* A program begins making records: its level of the stage. */
+static __always_inline __u32 stage_enter(void)
+{
+	__u32 zero = 0, d;
+	struct stage *st = bpf_map_lookup_elem(&stage, &zero);
+
+	if (!st)
+		return STAGE_DEPTH;
+	/* A program interrupting this one between the read and the write
+	 * puts depth back as it found it before this one goes on. */
+	d = st->depth;
+	st->depth = d + 1;
+	if (d < STAGE_DEPTH)
+		st->n[d & (STAGE_DEPTH - 1)] = 0;
+	return d;
+}
+
+/* The program ends: its records go to this CPU's perf buffer, each
+ * stamped with the time it was sent (st_event.commit and seq hold its
+ * halves), by which the reader puts the CPUs' records back in order. */
+static __always_inline void stage_leave(void *ctx, __u32 d)
+{
+	__u32 zero = 0, n;
+	struct stage *st = bpf_map_lookup_elem(&stage, &zero);
+	struct st_close *c;
+	__u64 now;
+	long err;
+
+	if (!st)
+		return;
+	if (d >= STAGE_DEPTH) {
+		st->depth = d;
+		return;
+	}
+	d &= STAGE_DEPTH - 1;
+	n = st->n[d];
+	now = bpf_ktime_get_ns();
+#pragma unroll
+	for (__u32 i = 0; i < STAGE_RECS; i++) {
+		if (i >= n)
+			continue;
+		c = &st->rec[d][i];
+		c->ev.commit = (__u32)(now >> 32);
+		c->ev.seq = (__u32)now;
+		if (c->ev.type == ST_EV_CLOSE)
+			err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, c,
+						    sizeof(*c));
+		else
+			err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, c,
+						    sizeof(c->ev));
+		count(err ? ST_CNT_LOST : ST_CNT_EMITTED);
+	}
+	st->n[d] = 0;
+	st->depth = d;
+}
+
+/* Runs stmt, then sends the records it made. */
+#define STAGED(ctx, stmt)                                                                  \
+	do {                                                                               \
+		__u32 level_ = stage_enter();                                              \
+		stmt;                                                                      \
+		stage_leave(ctx, level_);                                                  \
+	} while (0)
+
 #else
 /* The ring buffer object: one BPF ring buffer for all CPUs, which keeps
  * the order of reservation. The reader is woken only once events_wake_bytes
@@ -520,6 +654,14 @@ static __always_inline void submit(void *p, const struct slot_ref *ref)
 	bpf_ringbuf_submit(p, waiting >= events_wake_bytes ? BPF_RB_FORCE_WAKEUP
 							 : BPF_RB_NO_WAKEUP);
 }
+#endif
+
+#ifndef STAGED
+/* Records are sent as they are made. */
+#define STAGED(ctx, stmt)                                                                  \
+	do {                                                                               \
+		stmt;                                                                      \
+	} while (0)
 #endif
 
 static __always_inline void fill(struct st_event *e, const struct sock_info *si,
@@ -1160,7 +1302,7 @@ SEC("st.tp_btf/inet_sock_set_state")
 int BPF_PROG(state_btf, const struct sock *sk, const int old, const int new)
 {
 	if (sk_protocol_direct(sk) == IPPROTO_TCP)
-		handle_state(sk, SK_DIRECT, old, new);
+		STAGED(ctx, handle_state(sk, SK_DIRECT, old, new));
 	return 0;
 }
 
@@ -1168,8 +1310,8 @@ SEC("tracepoint/sock/inet_sock_set_state")
 int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol == IPPROTO_TCP)
-		handle_state((const struct sock *)ctx->skaddr, SK_PROBED, ctx->oldstate,
-			     ctx->newstate);
+		STAGED(ctx, handle_state((const struct sock *)ctx->skaddr, SK_PROBED,
+					 ctx->oldstate, ctx->newstate));
 	return 0;
 }
 
@@ -1178,14 +1320,14 @@ int state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 SEC("st.fentry/tcp_connect")
 int BPF_PROG(connect_fentry, struct sock *sk)
 {
-	handle_connect(sk);
+	STAGED(ctx, handle_connect(sk));
 	return 0;
 }
 
 SEC("kprobe/tcp_connect")
 int BPF_KPROBE(connect_kprobe, struct sock *sk)
 {
-	handle_connect(sk);
+	STAGED(ctx, handle_connect(sk));
 	return 0;
 }
 
@@ -1200,7 +1342,7 @@ int connect_exit_tp(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	sk = *skp;
 	bpf_map_delete_elem(&connecting, &tid);
-	handle_connect((const struct sock *)sk);
+	STAGED(ctx, handle_connect((const struct sock *)sk));
 	return 0;
 }
 
@@ -1225,7 +1367,7 @@ int BPF_PROG(accept_fexit, struct sock *listener)
 #else
 	ret = ctx[4];
 #endif
-	handle_accept((const struct sock *)ret, verdict);
+	STAGED(ctx, handle_accept((const struct sock *)ret, verdict));
 	return 0;
 }
 
@@ -1235,7 +1377,7 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 	__u8 verdict;
 
 	if (accept_matters(&verdict))
-		handle_accept(newsk, verdict);
+		STAGED(ctx, handle_accept(newsk, verdict));
 	return 0;
 }
 
@@ -1285,7 +1427,7 @@ static __always_inline void accept_exit(long ret)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int accept_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	accept_exit(ctx->ret);
+	STAGED(ctx, accept_exit(ctx->ret));
 	return 0;
 }
 
@@ -1332,7 +1474,7 @@ static __always_inline void handle_destroy(const struct sock *sk)
 SEC("st.tp_btf/tcp_send_reset")
 int BPF_PROG(reset_sent_btf, const struct sock *sk)
 {
-	handle_reset_sent(sk);
+	STAGED(ctx, handle_reset_sent(sk));
 	return 0;
 }
 
@@ -1346,14 +1488,14 @@ int BPF_PROG(reset_received_btf, const struct sock *sk)
 SEC("st.tp_btf/tcp_destroy_sock")
 int BPF_PROG(destroy_btf, const struct sock *sk)
 {
-	handle_destroy(sk);
+	STAGED(ctx, handle_destroy(sk));
 	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
 int reset_sent_tp(void *ctx)
 {
-	handle_reset_sent(send_reset_skaddr(ctx));
+	STAGED(ctx, handle_reset_sent(send_reset_skaddr(ctx)));
 	return 0;
 }
 
@@ -1367,7 +1509,7 @@ int reset_received_tp(struct trace_event_raw_tcp_event_sk *ctx)
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int destroy_tp(struct trace_event_raw_tcp_event_sk *ctx)
 {
-	handle_destroy((const struct sock *)ctx->skaddr);
+	STAGED(ctx, handle_destroy((const struct sock *)ctx->skaddr));
 	return 0;
 }
 

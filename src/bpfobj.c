@@ -5,25 +5,33 @@
 
 #include "socktrace.skel.h"
 #include "socktrace_rb.skel.h"
+#include "socktrace_pb.skel.h"
 
 /* The skeleton maps the objects' global sections as these structs: the
- * ring buffer object's must be laid out as the rings object's. */
-#define SAME_VAR(sec, v)                                                                   \
+ * ring buffer and perf buffer objects' must be laid out as the rings
+ * object's. */
+#define SAME_VAR_AS(other, sec, v)                                                         \
 	_Static_assert(offsetof(struct socktrace_bpf__##sec, v) ==                         \
-			       offsetof(struct socktrace_rb_bpf__##sec, v) &&              \
+			       offsetof(struct other##_bpf__##sec, v) &&                   \
 			       sizeof(((struct socktrace_bpf__##sec *)0)->v) ==            \
-				       sizeof(((struct socktrace_rb_bpf__##sec *)0)->v),   \
+				       sizeof(((struct other##_bpf__##sec *)0)->v),        \
 		       "the objects disagree on " #sec " variable " #v)
+#define SAME_VAR(sec, v) SAME_VAR_AS(socktrace_rb, sec, v); SAME_VAR_AS(socktrace_pb, sec, v)
 
-_Static_assert(sizeof(struct socktrace_bpf__rodata) == sizeof(struct socktrace_rb_bpf__rodata),
-	       "the objects' .rodata differ");
-_Static_assert(sizeof(struct socktrace_bpf__bss) == sizeof(struct socktrace_rb_bpf__bss),
-	       "the objects' .bss differ");
-_Static_assert(sizeof(((struct socktrace_bpf *)0)->maps) ==
-		       sizeof(((struct socktrace_rb_bpf *)0)->maps) &&
-	       sizeof(((struct socktrace_bpf *)0)->progs) ==
-		       sizeof(((struct socktrace_rb_bpf *)0)->progs),
-	       "the objects' maps or programs differ");
+#define SAME_SHAPE(other)                                                                  \
+	_Static_assert(sizeof(struct socktrace_bpf__rodata) ==                             \
+				       sizeof(struct other##_bpf__rodata) &&               \
+			       sizeof(struct socktrace_bpf__bss) ==                        \
+				       sizeof(struct other##_bpf__bss),                    \
+		       "the objects' .rodata or .bss differ");                             \
+	_Static_assert(sizeof(((struct socktrace_bpf *)0)->maps) ==                        \
+				       sizeof(((struct other##_bpf *)0)->maps) &&          \
+			       sizeof(((struct socktrace_bpf *)0)->progs) ==               \
+				       sizeof(((struct other##_bpf *)0)->progs),           \
+		       "the objects' maps or programs differ")
+
+SAME_SHAPE(socktrace_rb);
+SAME_SHAPE(socktrace_pb);
 SAME_VAR(rodata, connect_via_syscall);
 SAME_VAR(rodata, close_hooks);
 SAME_VAR(rodata, filter_pid);
@@ -42,8 +50,14 @@ SAME_VAR(bss, next_seq);
 
 const void *bpfobj_elf(enum st_events e, size_t *size)
 {
-	return e == EVENTS_RINGBUF ? socktrace_rb_bpf__elf_bytes(size)
-				   : socktrace_bpf__elf_bytes(size);
+	switch (e) {
+	case EVENTS_RINGBUF:
+		return socktrace_rb_bpf__elf_bytes(size);
+	case EVENTS_PERFBUF:
+		return socktrace_pb_bpf__elf_bytes(size);
+	default:
+		return socktrace_bpf__elf_bytes(size);
+	}
 }
 
 struct socktrace_bpf *bpfobj_open(enum st_events e, const struct bpf_object_open_opts *opts)

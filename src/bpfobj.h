@@ -1,7 +1,7 @@
-/* The two objects built from bpf/socktrace.bpf.c, one per event transport
+/* The three objects built from bpf/socktrace.bpf.c, one per event transport
  * (see its head comment), opened through one skeleton type: they declare
  * the same maps, programs and globals, which bpfobj.c checks at compile
- * time, so every module drives either through struct socktrace_bpf. */
+ * time, so every module drives any through struct socktrace_bpf. */
 #ifndef SOCKTRACE_BPFOBJ_H
 #define SOCKTRACE_BPFOBJ_H
 

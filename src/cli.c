@@ -31,7 +31,7 @@ static const char doc[] =
 	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
 	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
 	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
-	"                 [--events=auto|rings|ringbuf] [--priority=idle|normal]\n"
+	"                 [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
 	"                 [--max-sockets=N] [--max-listeners=N] [--btf=FILE]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
@@ -67,7 +67,8 @@ static const struct argp_option options[] = {
 	  "auto (default), fentry, kprobe or tracepoint: every hook offering METHOD must use it", 0 },
 	{ "events", OPT_EVENTS, "HOW", 0,
 	  "auto (default): per-CPU rings where the kernel loads them (5.12 and later), else "
-	  "the BPF ring buffer (5.8); rings or ringbuf: that one, or fail", 0 },
+	  "the BPF ring buffer (5.8), else perf event buffers; rings, ringbuf or perfbuf: "
+	  "that one, or fail", 0 },
 	{ "btf", OPT_BTF, "FILE", 0,
 	  "The kernel's types from FILE (raw BTF, as BTFHub's .btf files unpacked) where the "
 	  "kernel has no /sys/kernel/btf/vmlinux; only tracepoints and kprobes attach then", 0 },
@@ -209,7 +210,8 @@ static error_t parse_attach(struct argp_state *state, const char *arg, enum st_m
 static error_t parse_events(struct argp_state *state, const char *arg, int *out)
 {
 	static const char *const names[EVENTS_COUNT] = { [EVENTS_RINGS] = "rings",
-							 [EVENTS_RINGBUF] = "ringbuf" };
+							 [EVENTS_RINGBUF] = "ringbuf",
+							 [EVENTS_PERFBUF] = "perfbuf" };
 
 	if (!strcmp(arg, "auto")) {
 		*out = EVENTS_AUTO;
@@ -221,7 +223,8 @@ static error_t parse_events(struct argp_state *state, const char *arg, int *out)
 			return 0;
 		}
 	}
-	argp_error(state, "invalid value '%s' for --events: expected auto, rings or ringbuf", arg);
+	argp_error(state,
+		   "invalid value '%s' for --events: expected auto, rings, ringbuf or perfbuf", arg);
 	return EINVAL;
 }
 

@@ -3,12 +3,21 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "pmerge.h"
 #include "pring.h"
+#include "socktrace.h"
+
+/* How long a perf buffer's record waits for earlier ones from other CPUs
+ * after the read that found it began: longer than a program takes between
+ * stamping a record and sending it. */
+#define PERF_HOLD_NS 20000000ull
 
 struct events {
 	enum st_events kind;
@@ -16,6 +25,8 @@ struct events {
 	void *ctx;
 	struct ring_buffer *rb;  /* rings: the doorbell; ringbuf: the records */
 	struct pring *ring;      /* rings only */
+	struct perf_buffer *pb;  /* perfbuf only */
+	struct pmerge *merge;    /* perfbuf only */
 	void *slots_mem, *pos_mem;
 	size_t slots_len, pos_len;
 };
@@ -27,6 +38,8 @@ const char *events_name(enum st_events e)
 		return "rings";
 	case EVENTS_RINGBUF:
 		return "ringbuf";
+	case EVENTS_PERFBUF:
+		return "perfbuf";
 	default:
 		return NULL;
 	}
@@ -94,6 +107,79 @@ static int open_ringbuf(struct events *ev, struct bpf_object *obj)
 	return ev->rb ? 0 : -errno;
 }
 
+/* A perf buffer's sample: its raw data follows a u32 size (padded to
+ * 8-byte alignment, so size may exceed the record's by up to 4). */
+struct perf_sample_raw {
+	struct perf_event_header header;
+	uint32_t size;
+	unsigned char data[];
+};
+
+static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_header *h)
+{
+	struct events *ev = ctx;
+	const struct perf_sample_raw *s = (const void *)h;
+	size_t size;
+
+	/* Records lost to a full buffer were counted by the program whose
+	 * bpf_perf_event_output() failed (ST_CNT_LOST). */
+	if (h->type != PERF_RECORD_SAMPLE || s->size < sizeof(struct st_event))
+		return LIBBPF_PERF_EVENT_CONT;
+	size = s->data[0] == ST_EV_CLOSE ? sizeof(struct st_close) : sizeof(struct st_event);
+	if (s->size < size)
+		size = s->size;
+	if (pmerge_add(ev->merge, (unsigned)cpu, s->data, size))
+		ev->fn(ev->ctx, s->data, s->size); /* the decoder counts it bad */
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int open_perfbuf(struct events *ev, struct bpf_object *obj, unsigned ncpus,
+			unsigned shift)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "perf_events");
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = 1;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+		.watermark = 1,
+	};
+
+	if (!map)
+		return -ENOENT;
+	/* As many bytes a CPU as a ring holds, in a power of two of pages;
+	 * the reader is woken when an eighth of one waits, and otherwise
+	 * reads on its timer, as with the rings. */
+	while (pages * page < ((size_t)ST_SLOT_SIZE << shift) && pages < (1u << 16))
+		pages <<= 1;
+	attr.wakeup_watermark = (uint32_t)(pages * page / 8);
+	ev->merge = pmerge__new(ncpus, ev->fn, ev->ctx);
+	if (!ev->merge)
+		return -ENOMEM;
+	ev->pb = perf_buffer__new_raw(bpf_map__fd(map), pages, &attr, on_perf, ev, NULL);
+	return ev->pb ? 0 : -errno;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Reads every CPU's buffer, then hands over what no CPU can still
+ * precede (all of it when flush). */
+static int read_perfbuf(struct events *ev, bool flush)
+{
+	uint64_t began = mono_ns();
+	int err = perf_buffer__consume(ev->pb);
+
+	pmerge_release(ev->merge, flush ? UINT64_MAX : began - PERF_HOLD_NS);
+	return err;
+}
+
 struct events *events__open(enum st_events e, struct bpf_object *obj, unsigned ncpus,
 			    unsigned shift, events_fn fn, void *ctx)
 {
@@ -105,8 +191,9 @@ struct events *events__open(enum st_events e, struct bpf_object *obj, unsigned n
 	ev->kind = e;
 	ev->fn = fn;
 	ev->ctx = ctx;
-	err = e == EVENTS_RINGS ? open_rings(ev, obj, ncpus, shift)
+	err = e == EVENTS_RINGS	    ? open_rings(ev, obj, ncpus, shift)
 	      : e == EVENTS_RINGBUF ? open_ringbuf(ev, obj)
+	      : e == EVENTS_PERFBUF ? open_perfbuf(ev, obj, ncpus, shift)
 				    : -EINVAL;
 	if (err) {
 		events__free(ev);
@@ -122,6 +209,8 @@ void events__free(struct events *ev)
 		return;
 	ring_buffer__free(ev->rb);
 	pring__free(ev->ring);
+	perf_buffer__free(ev->pb);
+	pmerge__free(ev->merge);
 	if (ev->slots_mem)
 		munmap(ev->slots_mem, ev->slots_len);
 	if (ev->pos_mem)
@@ -131,7 +220,15 @@ void events__free(struct events *ev)
 
 int events_wait(struct events *ev, int timeout_ms)
 {
-	int err = ring_buffer__poll(ev->rb, timeout_ms);
+	int err;
+
+	if (ev->kind == EVENTS_PERFBUF) {
+		err = perf_buffer__poll(ev->pb, timeout_ms);
+		if (err >= 0)
+			err = read_perfbuf(ev, false);
+		return err < 0 ? err : 0;
+	}
+	err = ring_buffer__poll(ev->rb, timeout_ms);
 
 	if (err < 0)
 		return err;
@@ -148,6 +245,8 @@ void events_drain(struct events *ev)
 {
 	if (ev->kind == EVENTS_RINGS)
 		pring_drain(ev->ring, true, ev->fn, ev->ctx);
+	else if (ev->kind == EVENTS_PERFBUF)
+		read_perfbuf(ev, true);
 	else
 		ring_buffer__consume(ev->rb);
 }

@@ -1,8 +1,10 @@
 /* How records travel from the kernel side to the reader, behind one
- * interface: the per-CPU rings (pring.h, the rings object) or one BPF ring
- * buffer (the ring buffer object, kernels before 5.12). Either way each
- * record reaches fn once, in the order the kernel reserved them; losses are
- * the kernel's counters (ST_CNT_LOST), the same for both. */
+ * interface: the per-CPU rings (pring.h, the rings object), one BPF ring
+ * buffer (the ring buffer object, kernels before 5.12) or a perf event
+ * buffer per CPU (the perf buffer object, kernels before 5.8). Each way
+ * each record reaches fn once, in the order the kernel made them (the perf
+ * buffers: sent them, pmerge.h); losses are the kernel's counters
+ * (ST_CNT_LOST), the same for all. */
 #ifndef SOCKTRACE_EVENTS_H
 #define SOCKTRACE_EVENTS_H
 
@@ -17,10 +19,11 @@ enum st_events {
 	EVENTS_AUTO = -1, /* --events=auto: the first this kernel loads */
 	EVENTS_RINGS,     /* per-CPU rings (ring_slots, ring_pos, doorbell) */
 	EVENTS_RINGBUF,   /* BPF ring buffer (events) */
+	EVENTS_PERFBUF,   /* perf event buffers (perf_events) */
 	EVENTS_COUNT
 };
 
-/* "rings", "ringbuf"; NULL for others. */
+/* "rings", "ringbuf", "perfbuf"; NULL for others. */
 const char *events_name(enum st_events e);
 
 typedef void (*events_fn)(void *ctx, const void *rec, size_t size);
@@ -28,7 +31,8 @@ typedef void (*events_fn)(void *ctx, const void *rec, size_t size);
 struct events;
 
 /* Reads the loaded object's maps of transport e. ncpus and shift: the
- * rings' geometry (as sized before load). NULL with errno set. */
+ * rings' geometry (as sized before load; a perf buffer per CPU holds as
+ * much as a ring). NULL with errno set. */
 struct events *events__open(enum st_events e, struct bpf_object *obj, unsigned ncpus,
 			    unsigned shift, events_fn fn, void *ctx);
 void events__free(struct events *ev);

@@ -63,8 +63,8 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
  * with the watchdog that raises it while it falls behind. */
 static struct reader_prio *start_reader_prio(const struct config *cfg, const struct tracer *t)
 {
-	/* The watchdog reads the rings' fill; on the ring buffer the reader
-	 * stays at normal priority. */
+	/* The watchdog reads the rings' fill; on the ring buffer and the perf
+	 * buffers the reader stays at normal priority. */
 	if (cfg->normal_priority)
 		return NULL;
 	if (!tracer_ring(t)) {

@@ -184,8 +184,9 @@ static uint32_t pow2_at_least(uint64_t n)
 
 /* Before the maps are made. The rings object: a ring per possible CPU
  * (pring_shift_for() sizes them). The ring buffer object: one ring buffer
- * of as many bytes as all the rings' slots; the other transport's maps at
- * their smallest. */
+ * of as many bytes as all the rings' slots. The perf buffer object: a
+ * buffer per CPU of a ring's bytes (events.c). The other transports' maps
+ * at their smallest. */
 static int size_rings(struct tracer_obj *o)
 {
 	int ncpus = libbpf_num_possible_cpus();

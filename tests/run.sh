@@ -4,12 +4,14 @@
 #   tests/run.sh BUILD_DIR [unit|e2e|fuzz|san|vm|host|all]
 #     unit  C unit tests (TAP)
 #     e2e   bats end-to-end tests on this kernel, once per method of
-#           E2E_METHODS (default "auto tracepoint auto/ringbuf"; "auto" forces
-#           nothing; METHOD/EVENTS forces --events=EVENTS too)
+#           E2E_METHODS (default "auto tracepoint auto/ringbuf auto/perfbuf";
+#           "auto" forces nothing; METHOD/EVENTS forces --events=EVENTS too;
+#           METHOD@FILE,... runs only those files, like E2E_ONLY)
 #     fuzz  the libFuzzer targets, FUZZ_SECONDS (default 30) each
 #     san   unit and e2e (auto) again with the ASan+UBSan build in BUILD_DIR/san
 #     vm    the e2e tests in a VM running Debian 12's 6.1 kernel (tests/vm),
-#           once per method of VM_METHODS (default "fentry kprobe tracepoint";
+#           once per method of VM_METHODS (default "fentry kprobe tracepoint
+#           kprobe/perfbuf@smoke.bats";
 #           reliability.bats in the fentry pass only: E2E_RELIABILITY_METHODS),
 #           then the other kernels of the matrix (run_vm_kernels)
 #     host  unit + e2e + fuzz + san;  all (default)  host + vm
@@ -62,17 +64,24 @@ run_e2e() {
 	fi
 	kernel=$(uname -r | cut -d. -f1,2)
 	[ -z "${E2E_KERNEL_LABEL:-}" ] || kernel="$E2E_KERNEL_LABEL ($(uname -r))"
-	local key=${E2E_KERNEL_LABEL:-$kernel} scope=${E2E_ONLY:-full e2e}
-	for m in ${E2E_METHODS:-auto tracepoint auto/ringbuf}; do
-		local files=() f extra= ev=
-		# METHOD/EVENTS: that attach method with that event transport.
+	local key=${E2E_KERNEL_LABEL:-$kernel}
+	for m in ${E2E_METHODS:-auto tracepoint auto/ringbuf auto/perfbuf}; do
+		local files=() f extra= ev= only=${E2E_ONLY:-}
+		# METHOD[/EVENTS][@FILE,...]: that attach method with that event
+		# transport, on those test files only.
+		if [[ "$m" == *@* ]]; then
+			only=${m#*@}
+			only=${only//,/ }
+			m=${m%@*}
+		fi
 		if [[ "$m" == */* ]]; then
 			ev=${m#*/}
 			m=${m%/*}
 		fi
+		local scope=${only:-full e2e}
 		for f in "$here"/e2e/*.bats; do
-			if [ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $(basename "$f") "* ]]; then
-				extra=" (only $E2E_ONLY)"
+			if [ -n "$only" ] && [[ " $only " != *" $(basename "$f") "* ]]; then
+				extra=" (only $only)"
 				continue
 			fi
 			if [[ "$f" == */reliability.bats ]] && [ -n "${E2E_RELIABILITY_METHODS+set}" ] &&
@@ -117,7 +126,8 @@ run_vm() {
 	# Under TCG the load tests (reliability.bats) take most of a pass: they
 	# run in the fentry pass only; every method runs the rest of the suite.
 	"$here"/vm/run.sh "$build" env SOAK_CONNS=10000 FULL_RATE_CONNS=5000 \
-		E2E_RELIABILITY_METHODS=fentry E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint}" \
+		E2E_RELIABILITY_METHODS=fentry \
+		E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint kprobe/perfbuf@smoke.bats}" \
 		RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
 	take_vm_results "$out" "$rc"
 	run_vm_kernels
@@ -154,19 +164,20 @@ run_vm_cell() {
 # bookworm install without its security suite runs, with the lifecycle and
 # close tests; Debian 13 and bookworm-backports (6.12) and Debian 11 (5.10)
 # with the smoke suite, each attach method forced once, and the ring buffer
-# (METHOD/ringbuf; on 5.10 every pass is on it). Each kernel boots
-# once; its cached package and initramfs are kept in BUILD_DIR/vm.
+# (METHOD/ringbuf; on 5.10 every pass is on it) and the perf buffers
+# (METHOD/perfbuf) forced. Each kernel boots once; its cached package and
+# initramfs are kept in BUILD_DIR/vm.
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats smoke.bats" \
-		"${VM_SMOKE_METHODS:-fentry tracepoint}"
+		"${VM_SMOKE_METHODS:-fentry tracepoint tracepoint/perfbuf@smoke.bats}"
 	run_vm_cell trixie-6.12 trixie "" smoke.bats \
-		"fentry kprobe tracepoint auto/ringbuf tracepoint/ringbuf"
+		"fentry kprobe tracepoint auto/ringbuf tracepoint/ringbuf tracepoint/perfbuf"
 	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats \
-		"fentry tracepoint auto/ringbuf"
+		"fentry tracepoint auto/ringbuf auto/perfbuf"
 	# 5.10: the rings object does not load (atomic fetch instructions);
 	# auto must fall back to the ring buffer, and rings forced must fail.
 	run_vm_cell bullseye-5.10 bullseye "" smoke.bats \
-		"auto fentry kprobe tracepoint tracepoint/ringbuf"
+		"auto fentry kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
 }
 
 # kernel_name KEY: the Supported kernels table's name for a cell's kernel.

@@ -59,8 +59,10 @@ variants=(
 	# what they cost).
 	"socktrace -j, no syscall hooks|$ST -v -j --no-syscall-hooks -o $tmp/out.json|counters|/dev/null"
 	# The BPF ring buffer, which kernels before 5.12 use instead of the
-	# per-CPU rings (docs/design.md: How events reach user space).
+	# per-CPU rings, and the perf buffers, which kernels before 5.8 use
+	# (docs/design.md: How events reach user space).
 	"socktrace -j --events=ringbuf|$ST -v -j --events=ringbuf -o $tmp/out.json|counters|/dev/null"
+	"socktrace -j --events=perfbuf|$ST -v -j --events=perfbuf -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
 	"floor: no-op program|$FLOOR noop|counters|/dev/null"
@@ -171,4 +173,4 @@ cm() { tr ' ' '\n' <<<"${cpus[$1]:-}" | median; }
 bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($i == "bpf") print $(i + 1) }' <<<"$shares"; }
 startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
-echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks, $(sm 'socktrace -j --events=ringbuf') on the ring buffer), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
+echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks, $(sm 'socktrace -j --events=ringbuf') on the ring buffer, $(sm 'socktrace -j --events=perfbuf') on the perf buffers), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"

@@ -81,11 +81,14 @@ stopped_load() {
 	kill -CONT "$TRACER_PID"
 }
 
-# The priority watchdog reads the rings' fill: on the ring buffer the reader
-# stays at normal priority (src/main.c).
+# The priority watchdog reads the rings' fill: on the ring buffer and the
+# perf buffers the reader stays at normal priority (src/main.c).
 skip_on_ringbuf_reader() {
-	[ "${SOCKTRACE_EVENTS:-}" != ringbuf ] ||
-		skip "--events=ringbuf: the reader stays at normal priority (the watchdog reads the rings)"
+	case "${SOCKTRACE_EVENTS:-}" in
+	ringbuf | perfbuf)
+		skip "--events=$SOCKTRACE_EVENTS: the reader stays at normal priority (the watchdog reads the rings)"
+		;;
+	esac
 }
 
 @test "SIGSTOP under load: every event is written or counted lost, JSON" {
@@ -163,6 +166,12 @@ full_rate_run() {
 	# Nothing lost, so every dead child is in the trace: no slack.
 	all_emitted $((n * PER_CONN + PER_LISTENER + 3 * $(dead_children_json)))
 	! grep -q '"reason":"ring_full"' "$JSON"
+	# In order though made on both CPUs: each socket's state changes chain
+	# (one's old state is the last one's new state), at rising times.
+	jq -s -e 'map(select(.event == "state")) | group_by(.sock)
+		| all(. as $r | [range(1; length)]
+			| all($r[.].old_state == $r[. - 1].new_state and $r[.].ts_ns >= $r[. - 1].ts_ns))' \
+		"$JSON"
 }
 
 # policy_of TID: its scheduling policy as chrt names it (SCHED_IDLE, ...).

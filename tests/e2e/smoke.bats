@@ -108,6 +108,7 @@ curl_traced() {
 	stop_tracer
 	[ "$TRACER_RC" -eq 0 ]
 	curl_traced
+	[ -z "${SOCKTRACE_EVENTS:-}" ] || grep -q "^socktrace: tracing (.* events=$SOCKTRACE_EVENTS)" "$TRACE_ERR"
 	# What traced it, for README's Supported kernels table (tests/run.sh).
 	[ -z "${E2E_TRACED:-}" ] || grep -o 'tracing ([^)]*)' "$TRACE_ERR" >>"$E2E_TRACED"
 }
