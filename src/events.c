@@ -27,6 +27,7 @@ struct events {
 	struct pring *ring;      /* rings only */
 	struct perf_buffer *pb;  /* perfbuf only */
 	struct pmerge *merge;    /* perfbuf only */
+	uint64_t perf_lost;      /* perfbuf: the buffers' own count of records lost */
 	void *slots_mem, *pos_mem;
 	size_t slots_len, pos_len;
 };
@@ -121,8 +122,15 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 	const struct perf_sample_raw *s = (const void *)h;
 	size_t size;
 
-	/* Records lost to a full buffer were counted by the program whose
-	 * bpf_perf_event_output() failed (ST_CNT_LOST). */
+	if (h->type == PERF_RECORD_LOST) {
+		const struct {
+			struct perf_event_header header;
+			uint64_t id, lost;
+		} *l = (const void *)h;
+
+		ev->perf_lost += l->lost;
+		return LIBBPF_PERF_EVENT_CONT;
+	}
 	if (h->type != PERF_RECORD_SAMPLE || s->size < sizeof(struct st_event))
 		return LIBBPF_PERF_EVENT_CONT;
 	size = s->data[0] == ST_EV_CLOSE ? sizeof(struct st_close) : sizeof(struct st_event);
@@ -191,7 +199,7 @@ struct events *events__open(enum st_events e, struct bpf_object *obj, unsigned n
 	ev->kind = e;
 	ev->fn = fn;
 	ev->ctx = ctx;
-	err = e == EVENTS_RINGS	    ? open_rings(ev, obj, ncpus, shift)
+	err = e == EVENTS_RINGS     ? open_rings(ev, obj, ncpus, shift)
 	      : e == EVENTS_RINGBUF ? open_ringbuf(ev, obj)
 	      : e == EVENTS_PERFBUF ? open_perfbuf(ev, obj, ncpus, shift)
 				    : -EINVAL;
@@ -254,6 +262,11 @@ void events_drain(struct events *ev)
 uint64_t events_skipped(const struct events *ev)
 {
 	return ev->ring ? pring_skipped(ev->ring) : 0;
+}
+
+uint64_t events_lost(const struct events *ev)
+{
+	return ev->perf_lost;
 }
 
 const struct pring *events_rings(const struct events *ev)

@@ -45,6 +45,11 @@ void events_drain(struct events *ev);
 
 /* Records the reader gave up waiting for (rings only; 0 otherwise). */
 uint64_t events_skipped(const struct events *ev);
+/* Records the perf buffers say they lost (0 on the others). The kernel
+ * side counts the same ones (ST_CNT_LOST) where bpf_perf_event_output()
+ * fails on a full buffer (-ENOSPC, as here); an older kernel whose helper
+ * does not say so leaves them to this count only. */
+uint64_t events_lost(const struct events *ev);
 /* The rings, for the reader's priority watchdog; NULL on a ring buffer. */
 const struct pring *events_rings(const struct events *ev);
 

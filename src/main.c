@@ -70,7 +70,7 @@ static struct reader_prio *start_reader_prio(const struct config *cfg, const str
 	if (!tracer_ring(t)) {
 		if (cfg->verbose)
 			fprintf(stderr, "socktrace: the reader stays at normal priority: its "
-					"watchdog reads the rings, and these are the ring buffer\n");
+					"watchdog reads the rings, and records take another way\n");
 		return NULL;
 	}
 	return reader_prio__start(tracer_ring(t));

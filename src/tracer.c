@@ -565,7 +565,11 @@ static void report_growth(struct tracer *t, enum sink_loss why, uint64_t total,
 /* Tells the sink of losses since the last call. */
 static void report_losses(struct tracer *t)
 {
-	report_growth(t, SINK_LOSS_RING_FULL, read_counter(t, ST_CNT_LOST), &t->lost_reported);
+	uint64_t lost = read_counter(t, ST_CNT_LOST), buffers_lost = events_lost(t->events);
+
+	/* The same records twice where both count them (events.h). */
+	report_growth(t, SINK_LOSS_RING_FULL, lost > buffers_lost ? lost : buffers_lost,
+		      &t->lost_reported);
 	report_growth(t, SINK_LOSS_SKIPPED, skipped_runs(t), &t->skipped_reported);
 	report_growth(t, SINK_LOSS_SOCKET_TABLE, read_counter(t, ST_CNT_SOCK_FULL),
 		      &t->sock_full_reported);
