@@ -202,7 +202,13 @@ kernels_table() {
 	cut -d'|' -f1 "$kernels" | awk '!seen[$0]++' | while read -r key; do
 		awk -F'|' -v k="$key" -v name="$(kernel_name "$key")" '
 			$1 == k {
-				scope[$2] = 1
+				if ($2 == "full e2e") full = 1
+				nf = split($2, fs, " ")
+				for (i = 1; i <= nf; i++)
+					if ($2 != "full e2e" && !(fs[i] in file)) {
+						file[fs[i]] = 1
+						files = files (files == "" ? "" : ", ") fs[i]
+					}
 				n = split($3, w, /[ ()]+/)
 				for (i = 1; i <= n; i++) {
 					split(w[i], kv, "=")
@@ -217,11 +223,9 @@ kernels_table() {
 				return out
 			}
 			END {
-				s = ("full e2e" in scope) ? "full e2e" : ""
-				for (x in scope) if (x != "full e2e") {
-					gsub(/\.bats/, "", x); gsub(/ /, ", ", x)
-					s = s (s == "" ? "" : "; ") x
-				}
+				# A full e2e pass runs every file.
+				s = full ? "full e2e" : files
+				gsub(/\.bats/, "", s)
 				printf "| %s | %s | %s | %s |\n", name,
 					pick(m, "tp_btf fentry fexit kprobe kretprobe tracepoint iter"),
 					pick(ev, "rings ringbuf perfbuf"), s
