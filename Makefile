@@ -4,6 +4,7 @@
 #   make test       build and run unit + end-to-end tests (root): on this kernel,
 #                   then in a VM with Debian 12's 6.1 kernel, once per attach method
 #   make test-host  the same without the VM
+#   make check      the quick lane: build, unit tests, one e2e pass on this kernel (root)
 #   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
 #   make install    install to $(DESTDIR)$(PREFIX)/sbin
@@ -57,7 +58,7 @@ APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps test-deps bench-deps run test test-bins test-host test-unit test-e2e test-vm bench \
+.PHONY: all deps test-deps bench-deps run test test-bins check test-host test-unit test-e2e test-vm bench \
 	vmlinux install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -96,6 +97,13 @@ test-bins:
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)tests/run.sh $(OUTPUT) all
+
+# The contributors' quick lane: no sanitizers, fuzzing or VMs, and the
+# e2e suite once, with the default options.
+check: test-deps
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq \
+		$(OUTPUT)/helpers/loadgen $(OUTPUT)/helpers/corebtf_diff
+	$(Q)tests/run.sh $(OUTPUT) check
 
 test-host: test-deps
 	$(Q)$(MAKE) --no-print-directory test-bins

@@ -172,7 +172,7 @@ const volatile __u32 id_cpus = 1;
 const volatile __u64 events_wake_bytes = 4096;
 
 /* The perf buffer object's records (ST_PERFBUF): one perf event buffer
- * per CPU, which user space opens and maps (src/pbuf.c). */
+ * per CPU, which user space opens and maps (src/events.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));

@@ -14,6 +14,7 @@
 #           kprobe/perfbuf@smoke.bats";
 #           reliability.bats in the fentry pass only: E2E_RELIABILITY_METHODS),
 #           then the other kernels of the matrix (run_vm_kernels)
+#     check unit + e2e with auto only (make check, the quick lane)
 #     host  unit + e2e + fuzz + san;  all (default)  host + vm
 # Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
 # shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap, the
@@ -255,6 +256,7 @@ e2e) run_e2e ;;
 vm) run_vm ;;
 fuzz) run_fuzz ;;
 san) run_san ;;
+check) run_unit; E2E_METHODS=auto run_e2e ;;
 host) run_unit; run_e2e; run_fuzz; run_san ;;
 all) run_unit; run_e2e; run_fuzz; run_san; run_vm; check_kernels_table ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;

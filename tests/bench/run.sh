@@ -26,6 +26,8 @@
 # load is connect() searching for a port among the client's own TIME_WAITs;
 # more make the untraced load faster, so tracing is a larger part of it.
 set -euo pipefail
+# A failing step ends the bench: say which.
+trap 'echo "bench: failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 ROUNDS=${ROUNDS:-5}

@@ -188,3 +188,23 @@ accept_label() {
 	[ "$TRACER_RC" -eq 0 ]
 	jq -s -e 'any(.[]; .event == "close" and .comm == "curl")' "$json"
 }
+
+@test "scripts/deps.sh elsewhere than Debian or Ubuntu: exit 1 naming the packages for dnf or pacman" {
+	local deps=$BATS_TEST_DIRNAME/../../scripts/deps.sh
+	printf 'ID=fedora\nPRETTY_NAME="Fedora Linux 40"\n' >"$BATS_TEST_TMPDIR/fedora"
+	SOCKTRACE_OS_RELEASE=$BATS_TEST_TMPDIR/fedora run bash "$deps" --test
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Fedora Linux 40 is not Debian or Ubuntu"* ]]
+	grep -q '^  dnf install .*libbpf-devel' <<<"$output"
+	grep -q '^  dnf install .*bats' <<<"$output"
+	printf 'ID=arch\n' >"$BATS_TEST_TMPDIR/arch"
+	SOCKTRACE_OS_RELEASE=$BATS_TEST_TMPDIR/arch run bash "$deps"
+	[ "$status" -eq 1 ]
+	grep -q '^  pacman -S .*libbpf' <<<"$output"
+	! grep -q 'bash-bats' <<<"$output" # build packages only, without --test
+	# A Debian derivative goes the apt way: here everything is installed.
+	printf 'ID=ubuntu\nID_LIKE=debian\n' >"$BATS_TEST_TMPDIR/ubuntu"
+	SOCKTRACE_OS_RELEASE=$BATS_TEST_TMPDIR/ubuntu run bash "$deps"
+	[ "$status" -eq 0 ]
+}
