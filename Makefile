@@ -47,14 +47,23 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Userspace modules of the tracer; CORE_SRCS are pure (no libbpf) and unit-tested.
-CORE_SRCS := src/cli.c src/fmt.c src/fdio.c src/outbuf.c src/output.c src/pring.c src/sink.c src/sink_text.c \
-	src/sink_json.c src/sink_timeline.c src/sockpart.c src/decode.c src/kbtf.c src/prio_policy.c \
-	src/tables.c src/loadlog.c src/pmerge.c
-APP_SRCS  := src/main.c src/env_check.c src/corebtf.c src/kfeat.c src/kfilter.c src/plan.c \
-	src/premaps.c src/prio.c src/tracer.c src/tracing_secs.c src/events.c src/bpfobj.c
-CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
-APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
+# Userspace modules of the tracer, in folders by the stage a record passes
+# through (src/*/); objects are built flat in $(OUTPUT). CORE_SRCS are pure
+# (no libbpf) and unit-tested.
+SRC_DIRS  := src src/cli src/attach src/load src/events src/output
+SRC_INC   := $(addprefix -I,$(SRC_DIRS))
+vpath %.c $(SRC_DIRS)
+CFLAGS    += $(SRC_INC)
+CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/fdio.c src/output/outbuf.c \
+	src/output/output.c src/events/pring.c src/output/sink.c src/output/sink_text.c \
+	src/output/sink_json.c src/output/sink_timeline.c src/output/sockpart.c \
+	src/events/decode.c src/load/kbtf.c src/events/prio_policy.c src/load/tables.c \
+	src/attach/loadlog.c src/events/pmerge.c
+APP_SRCS  := src/main.c src/cli/env_check.c src/load/corebtf.c src/attach/kfeat.c \
+	src/attach/kfilter.c src/attach/plan.c src/load/premaps.c src/events/prio.c src/tracer.c \
+	src/load/tracing_secs.c src/events/events.c src/load/bpfobj.c
+CORE_OBJS := $(addprefix $(OUTPUT)/,$(notdir $(CORE_SRCS:.c=.o)))
+APP_OBJS  := $(addprefix $(OUTPUT)/,$(notdir $(APP_SRCS:.c=.o)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
@@ -162,7 +171,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(APP_OBJS): $(OUTPUT)/socktrace.skel.h $(OUTPUT)/socktrace_rb.skel.h \
 	$(OUTPUT)/socktrace_pb.skel.h
 
-$(OUTPUT)/%.o: src/%.c | $(OUTPUT)
+$(OUTPUT)/%.o: %.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -172,13 +181,13 @@ $(OUTPUT)/socktrace: $(CORE_OBJS) $(APP_OBJS)
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 # corebtf is not pure (libbpf's BTF writer, libelf): its test links it too.
 $(OUTPUT)/unit/test_corebtf: tests/unit/test_corebtf.c $(CORE_OBJS) $(OUTPUT)/corebtf.o \
 		| $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(OUTPUT)/corebtf.o \
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(OUTPUT)/corebtf.o \
 		$(LDLIBS) -o $@
 
 # Test helper: holds netfilter-queued packets (a netem stand-in).
@@ -194,7 +203,7 @@ $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 $(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Bench tools behind the README's start-up, memory and floor figures.
 BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUTPUT)/helpers/startup \
@@ -204,12 +213,12 @@ BENCH_TOOLS := $(OUTPUT)/helpers/verifier_stats $(OUTPUT)/helpers/btf_peak $(OUT
 $(OUTPUT)/helpers/floor: tests/bench/floor.c $(OUTPUT)/floor.skel.h $(CORE_OBJS) \
 		| $(OUTPUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 $(OUTPUT)/helpers/verifier_stats: tests/bench/verifier_stats.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/helpers/startup: tests/bench/startup.c | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
@@ -221,13 +230,13 @@ $(OUTPUT)/helpers/btf_peak: tests/bench/btf_peak.c | $(OUTPUT)/helpers
 
 # Fuzz targets (libFuzzer, clang): the pure modules rebuilt with coverage
 # instrumentation and ASan/UBSan; tests/fuzz/run.sh runs them.
-FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP \
+FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $(SRC_INC) -MMD -MP \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(CORE_SRCS))
+FUZZ_OBJS := $(addprefix $(OUTPUT)/fuzz/obj/,$(notdir $(CORE_SRCS:.c=.o)))
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks $(OUTPUT)/fuzz/fuzz_kbtf
 .SECONDARY: $(FUZZ_OBJS)
 
-$(OUTPUT)/fuzz/obj/%.o: src/%.c
+$(OUTPUT)/fuzz/obj/%.o: %.c
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@

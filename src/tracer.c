@@ -25,7 +25,7 @@
 #include "tracing_secs.h"
 
 /* The kernel side wakes us only each time a CPU's ring fills by another
- * eighth (RING_WAKE_SHIFT in bpf/socktrace.bpf.c); otherwise we drain the
+ * eighth (RING_WAKE_SHIFT in bpf/emit.bpf.h); otherwise we drain the
  * rings on this timer, so a reader sees each event within POLL_MS plus
  * write time. */
 #define POLL_MS 50
@@ -636,7 +636,7 @@ int tracer_run(struct tracer *t, const volatile sig_atomic_t *stop)
 	if (err)
 		status = 1;
 	if (t->lost_reported)
-		fprintf(stderr, "socktrace: %llu events lost (ring buffer full)\n",
+		fprintf(stderr, "socktrace: %llu events lost (event rings or buffers full)\n",
 			(unsigned long long)t->lost_reported);
 	if (t->skipped_reported)
 		fprintf(stderr,

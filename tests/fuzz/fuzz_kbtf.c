@@ -1,4 +1,4 @@
-/* libFuzzer target: name lookups in raw BTF (src/kbtf.c). The input is the
+/* libFuzzer target: name lookups in raw BTF (src/load/kbtf.c). The input is the
  * image, in a buffer of exactly its size so that ASan sees any read past
  * it; opening must fail cleanly or succeed, every lookup must return an id
  * or -ENOENT, and every type and name handed out must lie inside it. */

@@ -1,7 +1,7 @@
-/* When a reader kept at idle CPU priority must be raised (src/prio.c says
+/* When a reader kept at idle CPU priority must be raised (src/events/prio.c says
  * to what), and when it may go back: decided from the ring buffer's
  * producer and consumer positions, sampled at a fixed interval by a
- * watchdog (src/prio.c). Pure: no threads, no syscalls. */
+ * watchdog (src/events/prio.c). Pure: no threads, no syscalls. */
 #ifndef SOCKTRACE_PRIO_POLICY_H
 #define SOCKTRACE_PRIO_POLICY_H
 

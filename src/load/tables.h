@@ -1,5 +1,5 @@
 /* How many entries the kernel side's socket and listener tables hold
- * (bpf/socktrace.bpf.c socks, listeners): --max-sockets, --max-listeners,
+ * (bpf/maps.bpf.h socks, listeners): --max-sockets, --max-listeners,
  * or sized from the host. Pure, apart from tables_read_host(). */
 #ifndef SOCKTRACE_TABLES_H
 #define SOCKTRACE_TABLES_H
@@ -16,7 +16,7 @@ struct table_sizes {
 #define TABLES_MAX_SOCKETS (1u << 24)
 #define TABLES_MAX_LISTENERS (1u << 22)
 /* What one socket table entry costs the kernel, rounded up: the record
- * (bpf/socktrace.bpf.c struct sock_info, 152 bytes), its key and the hash
+ * (bpf/maps.bpf.h struct sock_info, 152 bytes), its key and the hash
  * map's element header. The table is preallocated at start. */
 #define TABLES_SOCKET_ENTRY_BYTES 256u
 

@@ -1,4 +1,4 @@
-/* Reads the per-CPU record rings the kernel side writes (bpf/socktrace.bpf.c,
+/* Reads the per-CPU record rings the kernel side writes (bpf/emit.bpf.h,
  * reserve()) in the order the records were reserved across all CPUs: each
  * record carries a sequence number (st_event.seq) taken from one counter,
  * and a commit word its CPU's position + 1 (st_event.commit) written last.

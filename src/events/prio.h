@@ -2,7 +2,7 @@
  * only takes CPU time the traced host leaves unused, instead of taking it
  * from the host's own work; a watchdog thread at normal priority raises it
  * to the lowest real-time priority while it falls behind
- * (src/prio_policy.c), so a busy host delays the trace a little but does not
+ * (src/events/prio_policy.c), so a busy host delays the trace a little but does not
  * lose it. */
 #ifndef SOCKTRACE_PRIO_H
 #define SOCKTRACE_PRIO_H

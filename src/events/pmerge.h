@@ -1,7 +1,7 @@
 /* Puts the perf buffer object's records back in order across CPUs. Each
  * CPU's perf buffer hands its records over in the order they were sent;
  * each carries the time it was sent (st_event.commit and seq hold its
- * halves, bpf/socktrace.bpf.c stage_leave()). Records wait here, one queue
+ * halves, bpf/emit.bpf.h stage_leave()). Records wait here, one queue
  * per CPU, until no CPU can still have an earlier one to hand over: the
  * caller releases up to a time a little before its last read of every
  * buffer began. A queue holds at most PMERGE_QUEUE_RECS; one that fills

@@ -50,7 +50,7 @@ uint64_t events_skipped(const struct events *ev);
  * fails on a full buffer (-ENOSPC, as here); an older kernel whose helper
  * does not say so leaves them to this count only. */
 uint64_t events_lost(const struct events *ev);
-/* The rings, for the reader's priority watchdog; NULL on a ring buffer. */
+/* The rings, for the reader's priority watchdog; NULL on the ring buffer and perf buffers. */
 const struct pring *events_rings(const struct events *ev);
 
 #endif
