@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Records that cross the ring buffer from bpf/socktrace.bpf.c to user space.
+/* Records the kernel side (bpf/) hands to user space, whichever transport carries them.
  * Fixed-width types only, explicit padding, type tag first. */
 #ifndef SOCKTRACE_H
 #define SOCKTRACE_H
@@ -45,7 +45,7 @@
 
 /* Kernel-side counters (per-CPU array "counters"), summed by user space. */
 #define ST_CNT_EMITTED  0 /* events written to the ring buffer */
-#define ST_CNT_LOST     1 /* events dropped: ring buffer full */
+#define ST_CNT_LOST     1 /* events dropped: their ring or buffer was full */
 #define ST_CNT_FILTERED 2 /* events dropped by the user's filters */
 #define ST_CNT_SOCK_FULL 3     /* events not recorded: the socket table had no room for their socket */
 #define ST_CNT_LISTENER_FULL 4 /* listeners not remembered: the listener table was full */
@@ -99,8 +99,8 @@ struct st_close {
 
 _Static_assert(sizeof(struct st_close) == 128, "st_close layout changed");
 
-/* Records travel in one ring per CPU (bpf/socktrace.bpf.c reserve(),
- * src/pring.c reads them): an array of slots, each holding one record, and
+/* Records travel in one ring per CPU (bpf/emit.bpf.h reserve(),
+ * src/events/pring.c reads them): an array of slots, each holding one record, and
  * the ring's two positions, counted in slots. The kernel writes head, user
  * space tail; each on a cache line of its own. */
 #define ST_SLOT_SIZE 128

@@ -106,7 +106,7 @@ skip_on_ringbuf_reader() {
 	[ "$written" -eq "$emitted" ]
 	[ "$lost_json" -eq "$lost" ]
 	total_adds_up $((emitted + lost)) "$n" "$(dead_children_json)"
-	grep -q "^socktrace: $lost events lost (ring buffer full)$" "$TRACE_ERR"
+	grep -q "^socktrace: $lost events lost (event rings or buffers full)$" "$TRACE_ERR"
 	jq -e -s 'all(.[] | select(.event == "lost"); (.time | type) == "string" and .ts_ns > 0)' "$JSON"
 }
 

@@ -1,5 +1,5 @@
 /* pmerge: the perf buffers' records put back in the order they were sent
- * across CPUs. Records are made as bpf/socktrace.bpf.c's stage_leave()
+ * across CPUs. Records are made as bpf/emit.bpf.h stage_leave()
  * stamps them: the time sent in commit (high half) and seq (low half). */
 #include <errno.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* pring: the per-CPU event rings read back in reservation order. The
  * kernel side is played here: records are written into plain memory the
- * way bpf/socktrace.bpf.c's reserve() and submit() write them. */
+ * way bpf/emit.bpf.h's reserve() and submit() write them. */
 #include <stdlib.h>
 
 #include "check.h"
