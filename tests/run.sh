@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one line "N passed, M failed[, K skipped]".
 # Exits non-zero if anything failed or if nothing ran.
-#   tests/run.sh BUILD_DIR [unit|e2e|fuzz|san|vm|host|all]
+#   tests/run.sh BUILD_DIR [unit|e2e|fuzz|san|vm|check|host|all]
 #     unit  C unit tests (TAP)
 #     e2e   bats end-to-end tests on this kernel, once per method of
 #           E2E_METHODS (default "auto tracepoint auto/ringbuf auto/perfbuf";

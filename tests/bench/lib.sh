@@ -27,7 +27,7 @@ wait_ready() {
 # and its own cost does not depend on how fast it goes. In the host's
 # namespace (NETNS=0) a run's regime depended on the TIME_WAITs the runs of
 # the last minute left, and below the table's cap connect()'s search for a
-# free port hid part of a tracer's cost: README, "Where the load runs".
+# free port hid part of a tracer's cost: docs/benchmarks.md, "Where the load runs".
 # LOADGEN_WHERE says which it is, for the bench's header.
 # shellcheck disable=SC2034 # used by the scripts that source this
 if [ "${NETNS:-1}" = 0 ]; then

@@ -155,7 +155,9 @@ shares=$(
 		"$CPUSHARE" "$build" "tcpstates >/dev/null" "" env --default-signal=INT tcpstates
 )
 
-printf '\n%-30s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
+echo
+table=$(
+printf '%-30s %8s %13s %10s %10s %8s %9s\n' "tracer" "ratio" "(rounds)" "cpu us/ev" "events/s" "lost" "maxRSS"
 for v in "${variants[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
 	printf '%-30s %8.3f %13s %10.3f %10.0f %8s %7.1fMi\n' "$name" \
@@ -166,6 +168,8 @@ for v in "${variants[@]}"; do
 		"$(tr ' ' '\n' <<<"${losts[$name]}" | awk '{ s += $1 } END { print s + 0 }')" \
 		"$(tr ' ' '\n' <<<"${rss[$name]}" | median | awk '{ print $1 / 1024 }')"
 done
+)
+echo "$table"
 echo "$startup"
 echo
 echo "where the traced load's CPU went (share of busy CPU samples, one run each):"
@@ -176,3 +180,12 @@ bpf_share() { awk -v n="$1" 'index($0, n) == 1 { for (i = 1; i <= NF; i++) if ($
 startup_ms() { awk -v n="$1" '$2 ~ n "$" { print $4 }' <<<"$startup"; } # median start-up of a tool
 echo
 echo "summary: json-to-file ratio $(sm 'socktrace -j > file') ($(sm 'socktrace -j, no syscall hooks') without syscall hooks, $(sm 'socktrace -j --events=ringbuf') on the ring buffer, $(sm 'socktrace -j --events=perfbuf') on the perf buffers), no-match ratio $(sm 'socktrace no-match filter'), floor ratio $(sm 'floor: records > file'), cpu $(cm 'socktrace -j > file') us/event (json), tcpstates ratio $(sm 'tcpstates > file'), start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates)), bpf share json $(bpf_share 'socktrace -j') no-match $(bpf_share 'socktrace no-match')"
+
+# README's Benchmark table (tests/bench/readme_block.sh): into
+# BUILD_DIR/bench-summary.md always, into README.md with BENCH_README=1.
+headline="$(date -u +%F), kernel $(uname -r | cut -d- -f1), \`make bench\`: $ROUNDS rounds of $CONNS connections; start-up $(startup_ms socktrace) ms (tcpstates $(startup_ms tcpstates))"
+"$(dirname "$0")"/readme_block.sh "$headline" <<<"$table" >"$build/bench-summary.md"
+if [ "${BENCH_README:-}" = 1 ]; then
+	"$(dirname "$0")"/readme_block.sh "$headline" "$(dirname "$0")/../../README.md" <<<"$table"
+	echo "bench: README.md's Benchmark table rewritten" >&2
+fi
