@@ -7,10 +7,8 @@
 
 /* Records go to a ring of this CPU's own (ring_slots, ring_pos) instead of
  * a BPF ring buffer, which serialises every CPU's reservations under one
- * spinlock with interrupts off. On this project's VM a program making one
- * record a run (the floor tracer) cost 219-427 ns with the BPF ring buffer
- * and 146-209 ns with a slot of a ring per CPU; socktrace's programs took
- * 0.3-2.2 us less a connection (docs/benchmarks.md). Here a CPU's head is
+ * spinlock with interrupts off, which costs each record more
+ * (docs/benchmarks.md, "Measurements behind the code"). Here a CPU's head is
  * only ever raised by that CPU, so the only shared write is the sequence
  * number that orders records across CPUs (next_seq). A program that
  * interrupts another on the same CPU (a softirq's) reserves after it by the
@@ -257,8 +255,8 @@ struct emit_args {
 
 /* emit_record() and emit_close() are global functions: the verifier checks
  * each once on its own instead of again at every call site along every
- * path of its callers (the state program went from 28,104 instructions
- * processed in 21 ms at every start-up to 3,914 in 3.6 ms). A global
+ * path of its callers, a large share of every start-up's verifier time
+ * (docs/benchmarks.md, "Measurements behind the code"). A global
  * function's pointer arguments arrive as possibly NULL memory. The socket's
  * address is passed inside that memory, so it arrives as a plain number (a
  * typed pointer cannot be passed to a global function); it is only read

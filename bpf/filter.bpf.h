@@ -72,12 +72,11 @@ static __always_inline bool current_passes(void)
  * unwanted for good; that only differs from what the child shows anyway
  * (its listener's owner until accept(), or nobody: unwanted) if that owner
  * passed. So while no child's did, an accept() by a process that fails is
- * not looked at: no fd table walk, no socket lookup. With a filter
- * matching nothing, the accept program went from 850 to 160 ns a run, and
- * all programs from 3.6 to 3.0 us a connection. The price: such a child's
- * owner is never final, so its later transitions are not dropped before
- * the bookkeeping (the state program's runs cost about 7 ns more on
- * average). */
+ * not looked at: no fd table walk, no socket lookup, most of the accept
+ * program's cost under a filter matching nothing. The price: such a
+ * child's owner is never final, so its later transitions are not dropped
+ * before the bookkeeping, a little more per state program run
+ * (docs/benchmarks.md, "Measurements behind the code"). */
 static __always_inline bool accept_matters(__u8 *verdict)
 {
 	*verdict = OWNER_UNKNOWN;
@@ -138,9 +137,8 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
  * filter); fills *ep when the socket passes, and returns 1 if it was
  * filtered out (counted). A global function like emit_record() below, and
  * called by it and emit_close(): a program that has both (the state
- * program) has it verified once, not twice (with it, the verifier's time for
- * all programs went from 7.9 to 5.7 ms here). The socket is its address, as
- * for them. */
+ * program) has it verified once, not twice (docs/benchmarks.md, "Measurements behind the code"). The
+ * socket is its address, as for them. */
 ST_SHARED int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint *ep)
 {
 	if (!si || !ep)

@@ -109,7 +109,7 @@ static __always_inline bool runs_in_owner_context(int old, int new)
 /* Where the state program reads the socket's TCP fields from. tp_btf hands
  * it the socket as a BTF pointer: plain loads, after bpf_skc_to_tcp_sock()
  * gives the verifier the tcp_sock type. The tracepoint hands it an address:
- * a probe read per field (about 20 ns each here; 16 per connection). direct
+ * a probe read per field (16 per connection). direct
  * is a constant at every inlined call, so each program keeps one branch. */
 #define SK_DIRECT true
 #define SK_PROBED false
@@ -158,9 +158,7 @@ static __always_inline void record_handshake(const struct sock *sk, bool direct,
  * it after all, handle_accept() starts its record there, with its earlier
  * times unknown, and marks the listener for the next children. Not
  * recording the children of a server the filters exclude is most of what a
- * filter matching nothing saves: under make bench's load the state program
- * went from 260-293 to 163-167 ns a run (tests/bench/progcost.sh, -p
- * IDLE_PID). */
+ * filter matching nothing saves (docs/benchmarks.md, "Measurements behind the code"). */
 static __always_inline __u8 child_verdict(const struct owner *listener)
 {
 	if (!listener)

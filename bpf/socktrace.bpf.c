@@ -157,8 +157,8 @@ int BPF_KRETPROBE(accept_kretprobe, struct sock *newsk)
 /* Resolve the fd accept() returned to its socket, in the caller's table.
  * Every step is a probe read: a direct load of a pointer member from the
  * BTF-typed task would have the verifier look a "__safe_trusted" name up in
- * all of the kernel's BTF, once per load (about 0.3 ms each here, at every
- * start). The probe reads cost about 60 ns more per accept. */
+ * all of the kernel's BTF, once per load, at every start; the probe reads
+ * cost a little more per accept (docs/benchmarks.md, "Measurements behind the code"). */
 static __always_inline const struct sock *sock_of_fd(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -196,7 +196,7 @@ static __always_inline void accept_exit(long ret)
 
 /* User space attaches this one program to sys_exit_accept4 too: both
  * events have the sys_exit layout, and a second copy would only double the
- * verifier's work at start-up (1.5 ms here). */
+ * verifier's work at start-up. */
 SEC("tracepoint/syscalls/sys_exit_accept")
 int accept_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {

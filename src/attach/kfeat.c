@@ -57,8 +57,8 @@ static int fail(char *reason, size_t len, int err, const char *fmt, const char *
  * attached too, since a trampoline can be refused after the load succeeded
  * (a function without an ftrace entry). tp_btf and iterators are not: once
  * loaded against the BTF id they attach, and attaching and detaching a tp_btf
- * probe patches the kernel text twice, measured at 10-30 ms per tracepoint
- * here, most of socktrace's start-up. */
+ * probe patches the kernel text twice, which would be most of socktrace's
+ * start-up (docs/benchmarks.md, "Measurements behind the code"). */
 static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char *name,
 			 int kind, const char *what, char *reason, size_t len)
 {

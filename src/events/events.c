@@ -131,9 +131,11 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 		ev->perf_lost += l->lost;
 		return LIBBPF_PERF_EVENT_CONT;
 	}
-	if (h->type != PERF_RECORD_SAMPLE || s->size < sizeof(struct st_event))
+	if (h->type != PERF_RECORD_SAMPLE)
 		return LIBBPF_PERF_EVENT_CONT;
-	size = s->data[0] == ST_EV_CLOSE ? sizeof(struct st_close) : sizeof(struct st_event);
+	size = s->size >= sizeof(struct st_event) && s->data[0] == ST_EV_CLOSE
+		       ? sizeof(struct st_close)
+		       : sizeof(struct st_event);
 	if (s->size < size)
 		size = s->size;
 	if (pmerge_add(ev->merge, (unsigned)cpu, s->data, size))

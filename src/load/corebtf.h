@@ -1,8 +1,8 @@
 /* The kernel's BTF cut down to what a BPF object's CO-RE relocations read,
  * for libbpf's btf_custom_path. Given the whole kernel BTF, libbpf 1.1
- * copies and indexes it (8 ms, 11 MB of peak memory here) and then scans
- * all 126,000 types once per struct the programs relocate against (0.7 ms
- * each, 12 structs). The cut holds, for each relocation, every candidate
+ * copies and indexes it and then scans all of its types once per struct
+ * the programs relocate against, most of a start's time and peak memory
+ * (docs/benchmarks.md, "Measurements behind the code"). The cut holds, for each relocation, every candidate
  * type libbpf would consider and, of a struct, only the members on the
  * relocated paths (at their own offsets, with their sizes, kinds and int
  * encodings, which is all libbpf's matching reads), so libbpf computes the

@@ -1,10 +1,9 @@
 /* The kernel's BTF (/sys/kernel/btf/vmlinux) read in place: type ids by
  * name for the attach probes and programs, and the types themselves for
  * corebtf. libbpf's btf__load_vmlinux_btf() would do, but it copies and
- * indexes all 5.5 MB of it (126,000 types here): 8 ms and 11 MB of peak
- * memory at every start. This maps the raw types where the kernel allows
- * (6.16 and later), reads them into memory elsewhere, and notes where each
- * type starts (one pass, 0.5 MB). */
+ * indexes all of it at every start (docs/benchmarks.md, "Measurements behind the code"). This maps the raw
+ * types where the kernel allows (6.16 and later), reads them into memory
+ * elsewhere, and notes where each type starts (one pass). */
 #ifndef SOCKTRACE_KBTF_H
 #define SOCKTRACE_KBTF_H
 

@@ -55,7 +55,7 @@ static void *create_rest(void *arg)
 /* Starts the thread on another CPU than this one, if there is one: a new
  * thread tends to run first where it was made, and map creation is a few
  * ms in the kernel that would hold up the very work it should overlap
- * (measured: the creating thread stalled 2.7-3.8 ms in 3 of 5 starts). */
+ * (docs/benchmarks.md, "Measurements behind the code"). */
 static int start_elsewhere(pthread_t *thread, struct premaps *p)
 {
 	int here = sched_getcpu(), err;

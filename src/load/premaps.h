@@ -1,8 +1,8 @@
 /* Creates some of a BPF object's maps on a thread while the caller goes on
  * preparing the load, then hands them to libbpf, which would otherwise
  * create them one after another inside bpf_object__load(). The socket map
- * is most of that: its preallocated entries (65,536 by default), 3.6 ms of the kernel
- * zeroing and linking memory at every start here. */
+ * is most of that: its preallocated entries (65,536 by default), which the
+ * kernel zeroes and links at every start (docs/benchmarks.md, "Measurements behind the code"). */
 #ifndef SOCKTRACE_PREMAPS_H
 #define SOCKTRACE_PREMAPS_H
 

@@ -1,8 +1,7 @@
 /* Sections for the BPF programs that attach by kernel BTF id (fentry,
  * fexit, tp_btf, iterators), named "st.fentry/FUNC" and so on in
- * bpf/socktrace.bpf.c. libbpf 1.1 loads the whole kernel BTF (8 ms, 11 MB
- * here) for any such program in its own sections, only to find the target's
- * id; these handlers find it with kbtf instead. The program is declared a
+ * bpf/socktrace.bpf.c. libbpf 1.1 loads the whole kernel BTF (see kbtf.h)
+ * for any such program in its own sections, only to find the target's id; these handlers find it with kbtf instead. The program is declared a
  * raw tracepoint until libbpf is past that check, then loaded as the
  * tracing program it is. Attaching goes through bpf_program__attach().
  * Register before opening the object, free after destroying it, and only

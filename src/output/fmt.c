@@ -319,8 +319,8 @@ void w_addr(struct wbuf *w, unsigned family, const uint8_t addr[16])
 		w->p += fmt_addr(w->p, FMT_ADDR_LEN, family, addr);
 		return;
 	}
-	/* Each octet by hand, not with w_u64(): its digit count and loop cost
-	 * 13 ns per JSON event more (9 alternating runs, 193 -> 206 ns). */
+	/* Each octet by hand, not with w_u64(): its digit count and loop
+	 * cost more per JSON event (docs/benchmarks.md, "Measurements behind the code"). */
 	for (int i = 0; i < 4; i++) {
 		unsigned b = addr[i];
 
