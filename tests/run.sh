@@ -66,7 +66,10 @@ run_e2e() {
 	kernel=$(uname -r | cut -d. -f1,2)
 	[ -z "${E2E_KERNEL_LABEL:-}" ] || kernel="$E2E_KERNEL_LABEL ($(uname -r))"
 	local key=${E2E_KERNEL_LABEL:-$kernel}
-	for m in ${E2E_METHODS:-auto tracepoint auto/ringbuf auto/perfbuf}; do
+	# The tracepoint pass differs from auto here only in the state and close
+	# hooks: the filters and the argument parser are auto's.
+	local host_lean="@cli.bats,close.bats,corebtf.bats,lifecycle.bats,reliability.bats,smoke.bats"
+	for m in ${E2E_METHODS:-auto tracepoint$host_lean auto/ringbuf auto/perfbuf}; do
 		local files=() f extra= ev= only=${E2E_ONLY:-}
 		# METHOD[/EVENTS][@FILE,...]: that attach method with that event
 		# transport, on those test files only.
@@ -123,12 +126,15 @@ run_san() {
 
 run_vm() {
 	local out=$build_abs/vm/results rc=0
+	# The filters' tests (filter_json.bats) run in the fentry pass: the
+	# kernel side filters the same way whichever method feeds it.
+	local vm_lean="@cli.bats,close.bats,corebtf.bats,lifecycle.bats,smoke.bats"
 	rm -f "$out.tap" "$out.matrix"
 	# Under TCG the load tests (reliability.bats) take most of a pass: they
 	# run in the fentry pass only; every method runs the rest of the suite.
 	"$here"/vm/run.sh "$build" env SOAK_CONNS=10000 FULL_RATE_CONNS=5000 \
 		E2E_RELIABILITY_METHODS=fentry \
-		E2E_METHODS="${VM_METHODS:-fentry kprobe tracepoint kprobe/perfbuf@smoke.bats}" \
+		E2E_METHODS="${VM_METHODS:-fentry kprobe$vm_lean tracepoint$vm_lean kprobe/perfbuf@smoke.bats}" \
 		RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
 	take_vm_results "$out" "$rc"
 	run_vm_kernels
@@ -170,15 +176,16 @@ run_vm_cell() {
 # initramfs are kept in BUILD_DIR/vm.
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats smoke.bats" \
-		"${VM_SMOKE_METHODS:-fentry tracepoint tracepoint/perfbuf@smoke.bats}"
+		"${VM_SMOKE_METHODS:-fentry tracepoint@lifecycle.bats,smoke.bats tracepoint/perfbuf@smoke.bats}"
 	run_vm_cell trixie-6.12 trixie "" smoke.bats \
-		"fentry kprobe tracepoint auto/ringbuf tracepoint/ringbuf tracepoint/perfbuf"
+		"fentry kprobe tracepoint auto/ringbuf tracepoint/perfbuf"
 	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats \
 		"fentry tracepoint auto/ringbuf auto/perfbuf"
 	# 5.10: the rings object does not load (atomic fetch instructions);
 	# auto must fall back to the ring buffer, and rings forced must fail.
+	# auto is fentry there.
 	run_vm_cell bullseye-5.10 bullseye "" smoke.bats \
-		"auto fentry kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
+		"auto kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
 }
 
 # kernel_name KEY: the Supported kernels table's name for a cell's kernel.
