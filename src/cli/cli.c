@@ -228,11 +228,11 @@ static error_t parse_events(struct argp_state *state, const char *arg, int *out)
 	return EINVAL;
 }
 
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
+/* The filter options (-p, -P, -L, -D, -4, -6, -c); ARGP_ERR_UNKNOWN for
+ * any other. */
+static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
+				struct filter_cfg *f)
 {
-	struct config *cfg = state->input;
-	struct filter_cfg *f = &cfg->filter;
-
 	switch (key) {
 	case 'p':
 		return parse_list(state, "--pid", arg, 1, PID_MAX, f->pids, ST_MAX_PIDS, &f->npids);
@@ -257,6 +257,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		memcpy(f->comm, arg, strlen(arg));
 		f->has_comm = true;
 		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+	error_t err = parse_filter_opt(key, arg, state, &cfg->filter);
+
+	if (err != ARGP_ERR_UNKNOWN)
+		return err;
+	switch (key) {
 	case 'j':
 		cfg->json = true;
 		break;
