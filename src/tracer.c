@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bpfobj.h"
+#include "clock_ns.h"
 #include "corebtf.h"
 #include "decode.h"
 #include "events.h"
@@ -63,14 +64,6 @@ static int print_verbose(enum libbpf_print_level level, const char *fmt, va_list
 void tracer_set_libbpf_logging(bool verbose)
 {
 	libbpf_set_print(verbose ? print_verbose : print_quiet);
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void on_record(void *ctx, const void *data, size_t size)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ns.h"
 #include "pmerge.h"
 #include "pring.h"
 #include "socktrace.h"
@@ -171,19 +171,11 @@ static int open_perfbuf(struct events *ev, struct bpf_object *obj, unsigned ncpu
 	return ev->pb ? 0 : -errno;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Reads every CPU's buffer, then hands over what no CPU can still
  * precede (all of it when flush). */
 static int read_perfbuf(struct events *ev, bool flush)
 {
-	uint64_t began = mono_ns();
+	uint64_t began = clock_ns(CLOCK_MONOTONIC);
 	int err = perf_buffer__consume(ev->pb);
 
 	pmerge_release(ev->merge, flush ? UINT64_MAX : began - PERF_HOLD_NS);

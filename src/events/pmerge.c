@@ -1,6 +1,7 @@
 #include "pmerge.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -70,10 +71,13 @@ void pmerge__free(struct pmerge *m)
 
 uint64_t pmerge_sent_ns(const void *rec)
 {
-	struct st_event e;
+	const unsigned char *r = rec;
+	uint32_t hi, lo;
 
-	memcpy(&e, rec, sizeof(e));
-	return (uint64_t)e.commit << 32 | e.seq;
+	/* The two words only: rec need not be aligned (a perf sample's data). */
+	memcpy(&hi, r + offsetof(struct st_event, commit), sizeof(hi));
+	memcpy(&lo, r + offsetof(struct st_event, seq), sizeof(lo));
+	return (uint64_t)hi << 32 | lo;
 }
 
 /* An emptied queue starts again at the front, and gives back the pages a
