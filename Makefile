@@ -55,13 +55,13 @@ SRC_INC   := $(addprefix -I,$(SRC_DIRS))
 vpath %.c $(SRC_DIRS)
 CFLAGS    += $(SRC_INC)
 CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/fdio.c src/output/outbuf.c \
-	src/output/output.c src/events/pring.c src/output/sink.c src/output/sink_text.c \
-	src/output/sink_json.c src/output/sink_timeline.c src/output/sockpart.c \
-	src/events/decode.c src/load/kbtf.c src/events/prio_policy.c src/load/tables.c \
+	src/output/output.c src/events/percpu_rings.c src/output/sink.c src/output/sink_text.c \
+	src/output/sink_json.c src/output/sink_timeline.c src/output/sock_text.c \
+	src/events/decode.c src/load/kernel_btf.c src/events/prio_policy.c src/load/tables.c \
 	src/attach/loadlog.c src/events/pmerge.c
-APP_SRCS  := src/main.c src/cli/env_check.c src/load/corebtf.c src/attach/kfeat.c \
-	src/attach/kfilter.c src/attach/plan.c src/load/premaps.c src/events/prio.c src/tracer.c \
-	src/load/tracing_secs.c src/events/events.c src/load/bpfobj.c
+APP_SRCS  := src/main.c src/cli/env_check.c src/load/btf_cut.c src/attach/kernel_probes.c \
+	src/attach/kfilter.c src/attach/plan.c src/load/premade_maps.c src/events/prio.c src/tracer.c \
+	src/load/btf_id_sections.c src/events/events.c src/load/bpfobj.c
 CORE_OBJS := $(addprefix $(OUTPUT)/,$(notdir $(CORE_SRCS:.c=.o)))
 APP_OBJS  := $(addprefix $(OUTPUT)/,$(notdir $(APP_SRCS:.c=.o)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -93,11 +93,11 @@ run: all
 	$(OUTPUT)/socktrace $(ARGS)
 
 TEST_BINS = $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/loadgen \
-	$(OUTPUT)/helpers/corebtf_diff $(FUZZ_BINS) $(BENCH_TOOLS)
+	$(OUTPUT)/helpers/btf_cut_diff $(FUZZ_BINS) $(BENCH_TOOLS)
 
 # The sanitizer build (ASan + UBSan) the suite also runs, in $(OUTPUT)/san.
 SAN_BINS := $(OUTPUT)/san/socktrace $(patsubst $(OUTPUT)/%,$(OUTPUT)/san/%,$(UNIT_BINS)) \
-	$(OUTPUT)/san/helpers/delayq $(OUTPUT)/san/helpers/loadgen $(OUTPUT)/san/helpers/corebtf_diff
+	$(OUTPUT)/san/helpers/delayq $(OUTPUT)/san/helpers/loadgen $(OUTPUT)/san/helpers/btf_cut_diff
 
 test-bins:
 	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
@@ -111,7 +111,7 @@ test: test-deps
 # e2e suite once, with the default options.
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace $(UNIT_BINS) $(OUTPUT)/helpers/delayq \
-		$(OUTPUT)/helpers/loadgen $(OUTPUT)/helpers/corebtf_diff
+		$(OUTPUT)/helpers/loadgen $(OUTPUT)/helpers/btf_cut_diff
 	$(Q)tests/run.sh $(OUTPUT) check
 
 test-host: test-deps
@@ -125,7 +125,7 @@ test-vm: test-deps
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run.sh $(OUTPUT) unit
 
-test-e2e: $(OUTPUT)/socktrace $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/corebtf_diff
+test-e2e: $(OUTPUT)/socktrace $(OUTPUT)/helpers/delayq $(OUTPUT)/helpers/btf_cut_diff
 	$(Q)tests/run.sh $(OUTPUT) e2e
 
 $(OUTPUT) $(OUTPUT)/unit $(OUTPUT)/helpers:
@@ -183,11 +183,11 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(CORE_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SRC_INC) -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
-# corebtf is not pure (libbpf's BTF writer, libelf): its test links it too.
-$(OUTPUT)/unit/test_corebtf: tests/unit/test_corebtf.c $(CORE_OBJS) $(OUTPUT)/corebtf.o \
+# btf_cut is not pure (libbpf's BTF writer, libelf): its test links it too.
+$(OUTPUT)/unit/test_btf_cut: tests/unit/test_btf_cut.c $(CORE_OBJS) $(OUTPUT)/btf_cut.o \
 		| $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SRC_INC) -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(OUTPUT)/corebtf.o \
+	$(Q)$(CC) $(CFLAGS) $(SRC_INC) -Itests/unit $(LDFLAGS) $< $(CORE_OBJS) $(OUTPUT)/btf_cut.o \
 		$(LDLIBS) -o $@
 
 # Test helper: holds netfilter-queued packets (a netem stand-in).
@@ -200,7 +200,7 @@ $(OUTPUT)/helpers/loadgen: tests/bench/loadgen.c | $(OUTPUT)/helpers
 	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
 
 # Loads the programs with and without the CO-RE cut and compares them (e2e).
-$(OUTPUT)/helpers/corebtf_diff: tests/helpers/corebtf_diff.c $(CORE_OBJS) \
+$(OUTPUT)/helpers/btf_cut_diff: tests/helpers/btf_cut_diff.c $(CORE_OBJS) \
 		$(filter-out $(OUTPUT)/main.o,$(APP_OBJS)) | $(OUTPUT)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SRC_INC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -233,7 +233,7 @@ $(OUTPUT)/helpers/btf_peak: tests/bench/btf_peak.c | $(OUTPUT)/helpers
 FUZZ_CFLAGS := -g -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude $(SRC_INC) -MMD -MP \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(addprefix $(OUTPUT)/fuzz/obj/,$(notdir $(CORE_SRCS:.c=.o)))
-FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks $(OUTPUT)/fuzz/fuzz_kbtf
+FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_cli $(OUTPUT)/fuzz/fuzz_sinks $(OUTPUT)/fuzz/fuzz_kernel_btf
 .SECONDARY: $(FUZZ_OBJS)
 
 $(OUTPUT)/fuzz/obj/%.o: %.c

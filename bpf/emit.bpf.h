@@ -13,7 +13,7 @@
  * number that orders records across CPUs (next_seq). A program that
  * interrupts another on the same CPU (a softirq's) reserves after it by the
  * atomic add on head; both commit on their own. Reading back and ordering
- * is src/events/pring.c's. */
+ * is src/events/percpu_rings.c's. */
 __u64 next_seq = 0;
 
 /* Slots left free beyond those checked: reservations on the same CPU that

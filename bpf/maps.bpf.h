@@ -81,7 +81,7 @@ struct owner {
 	__u8 pad[3];
 };
 
-/* One ring of record slots per CPU (src/events/pring.c reads them): CPU c's
+/* One ring of record slots per CPU (src/events/percpu_rings.c reads them): CPU c's
  * slots are entries c << ring_shift onwards. User space sizes both maps
  * before load. */
 const volatile __u32 ring_shift = 14;

@@ -68,7 +68,7 @@
 /* ---- state hook ---- */
 
 /* Sections named st.tp_btf/, st.fentry/, st.fexit/ and st.iter/ are
- * socktrace's own (src/load/tracing_secs.h): loaded as the tracing programs they
+ * socktrace's own (src/load/btf_id_sections.h): loaded as the tracing programs they
  * are, against target ids found without libbpf reading the kernel BTF. */
 
 SEC("st.tp_btf/inet_sock_set_state")

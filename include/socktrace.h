@@ -100,7 +100,7 @@ struct st_close {
 _Static_assert(sizeof(struct st_close) == 128, "st_close layout changed");
 
 /* Records travel in one ring per CPU (bpf/emit.bpf.h reserve(),
- * src/events/pring.c reads them): an array of slots, each holding one record, and
+ * src/events/percpu_rings.c reads them): an array of slots, each holding one record, and
  * the ring's two positions, counted in slots. The kernel writes head, user
  * space tail; each on a cache line of its own. */
 #define ST_SLOT_SIZE 128

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "env_check.h"
 #include "fdio.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 #include "output.h"
 #include "plan.h"
 #include "prio.h"
@@ -78,9 +78,9 @@ static struct reader_prio *start_reader_prio(const struct config *cfg, const str
 
 /* --btf's types, for CO-RE where the kernel has no BTF of its own; NULL
  * after saying why if they cannot be used. */
-static struct kbtf *open_btf_file(const char *path)
+static struct kernel_btf *open_btf_file(const char *path)
 {
-	struct kbtf *b = kbtf__open(path);
+	struct kernel_btf *b = kernel_btf__open(path);
 
 	if (!b)
 		fprintf(stderr, "socktrace: --btf=%s: %s\n", path,
@@ -92,7 +92,7 @@ static struct kbtf *open_btf_file(const char *path)
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	struct kbtf *vmlinux = NULL, *btf_file = NULL;
+	struct kernel_btf *vmlinux = NULL, *btf_file = NULL;
 	struct plan *plan = NULL;
 	struct outbuf *out = NULL;
 	struct sink *sink = NULL;
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events); /* first: its maps are made while the plan probes */
 	if (!tracer)
 		goto cleanup;
-	vmlinux = kbtf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
+	vmlinux = kernel_btf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
 	if (cfg.btf && !(btf_file = open_btf_file(cfg.btf)))
 		goto cleanup;
 	plan = plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux);
@@ -155,7 +155,7 @@ cleanup:
 	sink__free(sink);
 	outbuf__free(out);
 	plan__free(plan);
-	kbtf__free(vmlinux);
-	kbtf__free(btf_file);
+	kernel_btf__free(vmlinux);
+	kernel_btf__free(btf_file);
 	return status;
 }

@@ -14,16 +14,16 @@
 
 #include "bpfobj.h"
 #include "clock_ns.h"
-#include "corebtf.h"
+#include "btf_cut.h"
 #include "decode.h"
 #include "events.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 #include "kfilter.h"
 #include "loadlog.h"
-#include "premaps.h"
-#include "pring.h"
+#include "premade_maps.h"
+#include "percpu_rings.h"
 #include "socktrace.skel.h"
-#include "tracing_secs.h"
+#include "btf_id_sections.h"
 
 /* The kernel side wakes us only each time a CPU's ring fills by another
  * eighth (RING_WAKE_SHIFT in bpf/emit.bpf.h); otherwise we drain the
@@ -34,7 +34,7 @@
 #define MAX_LINKS 8
 
 struct tracer {
-	struct tracing_secs *secs; /* outlives obj, which points into it */
+	struct btf_id_sections *secs; /* outlives obj, which points into it */
 	struct tracer_obj obj;
 	struct events *events;
 	struct bpf_link *links[MAX_LINKS];
@@ -161,7 +161,7 @@ static void report_seed_room(const struct tracer *t)
 			t->obj.tables.sockets, (unsigned long long)n);
 }
 
-/* The maps created beside the rest of the preparation (premaps.h). */
+/* The maps created beside the rest of the preparation (premade_maps.h). */
 static const char *const premade[] = { "socks", "ring_slots", "listeners", "connecting",
 				       "ring_pos", "doorbell", "events", NULL };
 
@@ -176,7 +176,7 @@ static uint32_t pow2_at_least(uint64_t n)
 }
 
 /* Before the maps are made. The rings object: a ring per possible CPU
- * (pring_shift_for() sizes them). The ring buffer object: one ring buffer
+ * (percpu_rings_shift_for() sizes them). The ring buffer object: one ring buffer
  * of as many bytes as all the rings' slots. The perf buffer object: a
  * buffer per CPU of a ring's bytes (events.c). The other transports' maps
  * at their smallest. */
@@ -189,7 +189,7 @@ static int size_rings(struct tracer_obj *o)
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
 	o->ncpus = (unsigned)ncpus;
-	o->ring_shift = pring_shift_for(o->ncpus);
+	o->ring_shift = percpu_rings_shift_for(o->ncpus);
 	o->skel->rodata->ring_shift = o->ring_shift;
 	o->skel->rodata->id_cpus = o->ncpus;
 	bytes = pow2_at_least((uint64_t)(o->ncpus << o->ring_shift) * ST_SLOT_SIZE);
@@ -230,7 +230,7 @@ int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *ta
 	*o = (struct tracer_obj){ .core_fd = -1, .events = events };
 	if (cut) {
 		/* libbpf reads the file when loading; tracer_load_obj fills it
-		 * in while premaps works. */
+		 * in while premade_maps works. */
 		o->core_fd = memfd_create("socktrace-core-btf", MFD_CLOEXEC);
 		if (o->core_fd < 0)
 			return -errno;
@@ -245,13 +245,13 @@ int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *ta
 	if (!err)
 		err = size_tables(o, tables);
 	if (!err)
-		o->premaps = premaps__start(o->skel->obj, premade);
+		o->premade_maps = premade_maps__start(o->skel->obj, premade);
 	if (err)
 		tracer_close_obj(o);
 	return err;
 }
 
-int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose)
+int tracer_load_obj(struct tracer_obj *o, const struct kernel_btf *types, bool verbose)
 {
 	int err = 0;
 
@@ -260,7 +260,7 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose
 		size_t size;
 		const void *elf = bpfobj_elf(o->events, &size);
 
-		err = types ? corebtf_write(o->core_fd, types, elf, size, note, sizeof(note))
+		err = types ? btf_cut_write(o->core_fd, types, elf, size, note, sizeof(note))
 			      : -ENOENT;
 		if (err < 0)
 			return err;
@@ -268,13 +268,13 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose
 		if (verbose)
 			fprintf(stderr, "socktrace: %s\n", note);
 	}
-	err = o->premaps ? premaps_adopt(o->premaps, o->skel->obj) : 0;
+	err = o->premade_maps ? premade_maps_adopt(o->premade_maps, o->skel->obj) : 0;
 	if (err && verbose)
 		fprintf(stderr, "socktrace: maps not made ahead (%s); libbpf makes them\n",
 			strerror(-err));
 	err = socktrace_bpf__load(o->skel);
-	premaps__free(o->premaps); /* the object holds its own fds of them */
-	o->premaps = NULL;
+	premade_maps__free(o->premade_maps); /* the object holds its own fds of them */
+	o->premade_maps = NULL;
 	if (o->core_fd >= 0) { /* read by the load; no longer needed */
 		close(o->core_fd);
 		o->core_fd = -1;
@@ -285,7 +285,7 @@ int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose
 void tracer_close_obj(struct tracer_obj *o)
 {
 	socktrace_bpf__destroy(o->skel);
-	premaps__free(o->premaps);
+	premade_maps__free(o->premade_maps);
 	if (o->core_fd >= 0)
 		close(o->core_fd);
 	*o = (struct tracer_obj){ .core_fd = -1 };
@@ -323,7 +323,7 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
 	t->verbose = verbose;
 	t->tables = tables;
 	t->ncpus = libbpf_num_possible_cpus();
-	t->secs = tracing_secs__new();
+	t->secs = btf_id_sections__new();
 	err = !t->secs	      ? -errno
 	      : t->ncpus <= 0 ? t->ncpus
 			      : tracer_open_obj(&t->obj, true, &tables, first_events(events));
@@ -379,7 +379,7 @@ static int print_capture(enum libbpf_print_level level, const char *fmt, va_list
 /* Configures and loads t->obj; on failure, fills prog (the program the
  * kernel refused, "" if none) and reason. */
 static int load_once(struct tracer *t, const struct plan *plan, const struct filter_cfg *filter,
-		     const struct kbtf *types, char *prog, size_t prog_len, char *reason,
+		     const struct kernel_btf *types, char *prog, size_t prog_len, char *reason,
 		     size_t reason_len)
 {
 	libbpf_print_fn_t old;
@@ -412,7 +412,7 @@ static int load_once(struct tracer *t, const struct plan *plan, const struct fil
  * refused state program is the object's failure, unless last: no other
  * object is left to try, so its hook's next method is. Fills why. */
 static int load_events(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		       const struct kbtf *types, enum st_events e, bool last, char *why,
+		       const struct kernel_btf *types, enum st_events e, bool last, char *why,
 		       size_t why_len)
 {
 	char prog[64], reason[160];
@@ -442,12 +442,12 @@ static int load_events(struct tracer *t, struct plan *plan, const struct filter_
 }
 
 int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		const struct kbtf *vmlinux, const struct kbtf *types, int events)
+		const struct kernel_btf *vmlinux, const struct kernel_btf *types, int events)
 {
 	char why[256] = "";
 	int err = -EINVAL;
 
-	tracing_secs_use(t->secs, vmlinux);
+	btf_id_sections_use(t->secs, vmlinux);
 	plan_events_forced(plan, events);
 	for (int e = first_events(events); e < EVENTS_COUNT; e++) {
 		bool last = events >= 0 || e == EVENTS_COUNT - 1;
@@ -503,11 +503,11 @@ void tracer__free(struct tracer *t)
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	tracer_close_obj(&t->obj);
-	tracing_secs__free(t->secs);
+	btf_id_sections__free(t->secs);
 	free(t);
 }
 
-const struct pring *tracer_ring(const struct tracer *t)
+const struct percpu_rings *tracer_ring(const struct tracer *t)
 {
 	return events_rings(t->events);
 }

@@ -14,21 +14,21 @@
 
 struct tracer;
 struct socktrace_bpf;
-struct kbtf;
-struct premaps;
-struct pring;
+struct kernel_btf;
+struct premade_maps;
+struct percpu_rings;
 
 /* The BPF object opened so that loading it never needs libbpf to read the
- * whole kernel BTF: programs that attach by BTF id are in tracing_secs.h's
+ * whole kernel BTF: programs that attach by BTF id are in btf_id_sections.h's
  * sections, whose handlers must be registered first and outlive the object,
- * and with cut, CO-RE relocates against corebtf.h's cut of vmlinux (if it
+ * and with cut, CO-RE relocates against btf_cut.h's cut of vmlinux (if it
  * cannot be made, against all of it; -v says which). Its biggest maps are
- * made on a thread meanwhile (premaps.h). */
+ * made on a thread meanwhile (premade_maps.h). */
 struct tracer_obj {
 	struct socktrace_bpf *skel;
 	int core_fd; /* what CO-RE relocates against, until loaded; -1 if none */
 	bool whole_btf; /* the cut could not be made: core_fd had all of it */
-	struct premaps *premaps;
+	struct premade_maps *premade_maps;
 	enum st_events events; /* its transport: which object (bpfobj.h) */
 	unsigned ncpus, ring_shift; /* the event rings: one per CPU, 1 << ring_shift slots */
 	struct table_sizes tables;  /* the socket and listener tables' entries */
@@ -40,7 +40,7 @@ struct tracer_obj {
  * sizes (NULL: the object's own). */
 int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
 		    enum st_events events);
-int tracer_load_obj(struct tracer_obj *o, const struct kbtf *types, bool verbose);
+int tracer_load_obj(struct tracer_obj *o, const struct kernel_btf *types, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
 void tracer_close_obj(struct tracer_obj *o);
@@ -70,7 +70,7 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
  * records each refusal for plan_print(). Prints why and returns -1 if
  * nothing loads. */
 int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *filter,
-		const struct kbtf *vmlinux, const struct kbtf *types, int events);
+		const struct kernel_btf *vmlinux, const struct kernel_btf *types, int events);
 /* Fills the filter maps, attaches what tracer_load() loaded, walks the
  * sockets open now and opens the reader. Prints why and returns -1 on
  * failure. The sink stays owned by the caller. */
@@ -79,7 +79,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 void tracer__free(struct tracer *t);
 
 /* The started tracer's event rings; NULL on the ring buffer. */
-const struct pring *tracer_ring(const struct tracer *t);
+const struct percpu_rings *tracer_ring(const struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit
  * status: 0 (stopped, or the reader went away), 1 on an error. */

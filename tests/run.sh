@@ -68,7 +68,7 @@ run_e2e() {
 	local key=${E2E_KERNEL_LABEL:-$kernel}
 	# The tracepoint pass differs from auto here only in the state and close
 	# hooks: the filters and the argument parser are auto's.
-	local host_lean="@cli.bats,close.bats,corebtf.bats,lifecycle.bats,reliability.bats,smoke.bats"
+	local host_lean="@cli.bats,close.bats,btf_cut.bats,lifecycle.bats,reliability.bats,smoke.bats"
 	for m in ${E2E_METHODS:-auto tracepoint$host_lean auto/ringbuf auto/perfbuf}; do
 		local files=() f extra= ev= only=${E2E_ONLY:-}
 		# METHOD[/EVENTS][@FILE,...]: that attach method with that event
@@ -98,7 +98,7 @@ run_e2e() {
 		echo "# e2e: kernel $(uname -r), --attach=$m${ev:+ --events=$ev}$extra"
 		[ "$m" = auto ] && m_env= || m_env=$m
 		: >"$log.traced"
-		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" COREBTF_DIFF="$dir/helpers/corebtf_diff" \
+		SOCKTRACE="$dir/socktrace" DELAYQ="$dir/helpers/delayq" BTF_CUT_DIFF="$dir/helpers/btf_cut_diff" \
 			LOADGEN="$dir/helpers/loadgen" SOCKTRACE_EVENTS=$ev E2E_TRACED="$log.traced" \
 			SOCKTRACE_ATTACH=$m_env bats --tap --timing "${files[@]}" 2>&1 | tee "$log.pass"
 		sed "s/^/$key|$scope|/" "$log.traced" >>"$kernels"
@@ -128,7 +128,7 @@ run_vm() {
 	local out=$build_abs/vm/results rc=0
 	# The filters' tests (filter_json.bats) run in the fentry pass: the
 	# kernel side filters the same way whichever method feeds it.
-	local vm_lean="@cli.bats,close.bats,corebtf.bats,lifecycle.bats,smoke.bats"
+	local vm_lean="@cli.bats,close.bats,btf_cut.bats,lifecycle.bats,smoke.bats"
 	rm -f "$out.tap" "$out.matrix"
 	# Under TCG the load tests (reliability.bats) take most of a pass: they
 	# run in the fentry pass only; every method runs the rest of the suite.

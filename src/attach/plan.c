@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "events.h"
-#include "kfeat.h"
+#include "kernel_probes.h"
 
 #define MAX_METHODS 3
 #define MAX_PROBES 2
@@ -17,7 +17,7 @@ struct method_def {
 	enum st_method method;
 	const char *label;
 	struct {
-		enum kfeat_kind kind;
+		enum kernel_probes_kind kind;
 		const char *target;
 	} probes[MAX_PROBES]; /* all must pass; target NULL ends the list */
 	struct plan_prog progs[MAX_PROGS];
@@ -111,7 +111,7 @@ struct hook_plan {
 struct plan {
 	enum st_method forced;
 	bool no_syscalls;
-	const struct kbtf *vmlinux;
+	const struct kernel_btf *vmlinux;
 	struct hook_plan h[HOOK_COUNT];
 	struct hook_plan probed[HOOK_COUNT]; /* as the probes left it: plan_restart() */
 	struct {
@@ -121,10 +121,10 @@ struct plan {
 	} events;
 };
 
-static int probe_method(struct kfeat *kf, const struct method_def *m, char *reason, size_t len)
+static int probe_method(struct kernel_probes *kf, const struct method_def *m, char *reason, size_t len)
 {
 	for (int i = 0; i < MAX_PROBES && m->probes[i].target; i++) {
-		int err = kfeat_probe(kf, m->probes[i].kind, m->probes[i].target, reason, len);
+		int err = kernel_probes_probe(kf, m->probes[i].kind, m->probes[i].target, reason, len);
 
 		if (err)
 			return err;
@@ -143,7 +143,7 @@ static int method_index(int h, enum st_method m)
 
 /* Chooses hook h's first method from index m on that is not ruled out and
  * passes its probes. */
-static void choose_from(struct plan *p, struct kfeat *kf, int h, int m)
+static void choose_from(struct plan *p, struct kernel_probes *kf, int h, int m)
 {
 	int only = p->forced == METHOD_NONE ? -1 : method_index(h, p->forced);
 
@@ -169,14 +169,14 @@ static void choose_from(struct plan *p, struct kfeat *kf, int h, int m)
 	}
 }
 
-struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbtf *vmlinux)
+struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kernel_btf *vmlinux)
 {
 	struct plan *p = calloc(1, sizeof(*p));
-	struct kfeat *kf = kfeat__new(vmlinux);
+	struct kernel_probes *kf = kernel_probes__new(vmlinux);
 
 	if (!p || !kf) {
 		free(p);
-		kfeat__free(kf);
+		kernel_probes__free(kf);
 		return NULL;
 	}
 	p->forced = forced;
@@ -186,7 +186,7 @@ struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbt
 	for (int h = 0; h < HOOK_COUNT; h++)
 		choose_from(p, kf, h, 0);
 	memcpy(p->probed, p->h, sizeof(p->h));
-	kfeat__free(kf);
+	kernel_probes__free(kf);
 	return p;
 }
 
@@ -211,7 +211,7 @@ bool plan_prog_is_state(const struct plan *p, const char *prog)
 bool plan_reject_prog(struct plan *p, const char *prog, const char *reason)
 {
 	int h = hook_of_prog(p, prog), m;
-	struct kfeat *kf;
+	struct kernel_probes *kf;
 
 	if (h < 0)
 		return false;
@@ -219,11 +219,11 @@ bool plan_reject_prog(struct plan *p, const char *prog, const char *reason)
 	p->h[h].verdict[m] = REJECTED;
 	snprintf(p->h[h].reason[m], sizeof(p->h[h].reason[m]), "the verifier refused %s: %s",
 		 prog, reason);
-	kf = kfeat__new(p->vmlinux);
+	kf = kernel_probes__new(p->vmlinux);
 	if (!kf)
 		return false;
 	choose_from(p, kf, h, m + 1);
-	kfeat__free(kf);
+	kernel_probes__free(kf);
 	return p->h[h].chosen >= 0 || hooks[h].without;
 }
 

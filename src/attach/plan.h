@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 struct bpf_object;
-struct kbtf;
+struct kernel_btf;
 
 enum st_hook {
 	HOOK_STATE,   /* every TCP state change */
@@ -35,8 +35,8 @@ struct plan;
  * syscalls:* tracepoints are not tried: while one is attached, every
  * syscall of every process on the host takes the kernel's slower syscall
  * path, and such a hook goes without (its "without" line) instead. vmlinux
- * is the kernel's BTF, or NULL if unreadable (see kfeat.h). NULL on ENOMEM. */
-struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kbtf *vmlinux);
+ * is the kernel's BTF, or NULL if unreadable (see kernel_probes.h). NULL on ENOMEM. */
+struct plan *plan__new(enum st_method forced, bool no_syscalls, const struct kernel_btf *vmlinux);
 void plan__free(struct plan *p);
 
 enum st_method plan_method(const struct plan *p, enum st_hook hook);

@@ -11,7 +11,7 @@
 
 #include "clock_ns.h"
 #include "pmerge.h"
-#include "pring.h"
+#include "percpu_rings.h"
 #include "socktrace.h"
 
 /* How long a perf buffer's record waits for earlier ones from other CPUs
@@ -24,7 +24,7 @@ struct events {
 	events_fn fn;
 	void *ctx;
 	struct ring_buffer *rb;  /* rings: the doorbell; ringbuf: the records */
-	struct pring *ring;      /* rings only */
+	struct percpu_rings *ring;      /* rings only */
 	struct perf_buffer *pb;  /* perfbuf only */
 	struct pmerge *merge;    /* perfbuf only */
 	uint64_t perf_lost;      /* perfbuf: the buffers' own count of records lost */
@@ -91,7 +91,7 @@ static int open_rings(struct events *ev, struct bpf_object *obj, unsigned ncpus,
 	ev->pos_mem = map_array(pos, PROT_READ | PROT_WRITE, &ev->pos_len);
 	if (!ev->pos_mem)
 		return -errno;
-	ev->ring = pring__new(ev->slots_mem, ev->pos_mem, ncpus, shift);
+	ev->ring = percpu_rings__new(ev->slots_mem, ev->pos_mem, ncpus, shift);
 	if (!ev->ring)
 		return -ENOMEM;
 	ev->rb = ring_buffer__new(bpf_map__fd(bell), on_doorbell, NULL, NULL);
@@ -210,7 +210,7 @@ void events__free(struct events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
-	pring__free(ev->ring);
+	percpu_rings__free(ev->ring);
 	perf_buffer__free(ev->pb);
 	pmerge__free(ev->merge);
 	if (ev->slots_mem)
@@ -237,7 +237,7 @@ int events_wait(struct events *ev, int timeout_ms)
 	/* On a timeout nothing was handed over; the kernel side wakes the
 	 * reader only now and then (RING_WAKE_SHIFT, events_wake_bytes). */
 	if (ev->kind == EVENTS_RINGS)
-		pring_drain(ev->ring, false, ev->fn, ev->ctx);
+		percpu_rings_drain(ev->ring, false, ev->fn, ev->ctx);
 	else
 		err = ring_buffer__consume(ev->rb);
 	return err < 0 ? err : 0;
@@ -246,7 +246,7 @@ int events_wait(struct events *ev, int timeout_ms)
 void events_drain(struct events *ev)
 {
 	if (ev->kind == EVENTS_RINGS)
-		pring_drain(ev->ring, true, ev->fn, ev->ctx);
+		percpu_rings_drain(ev->ring, true, ev->fn, ev->ctx);
 	else if (ev->kind == EVENTS_PERFBUF)
 		read_perfbuf(ev, true);
 	else
@@ -255,7 +255,7 @@ void events_drain(struct events *ev)
 
 uint64_t events_skipped(const struct events *ev)
 {
-	return ev->ring ? pring_skipped(ev->ring) : 0;
+	return ev->ring ? percpu_rings_skipped(ev->ring) : 0;
 }
 
 uint64_t events_lost(const struct events *ev)
@@ -263,7 +263,7 @@ uint64_t events_lost(const struct events *ev)
 	return ev->perf_lost;
 }
 
-const struct pring *events_rings(const struct events *ev)
+const struct percpu_rings *events_rings(const struct events *ev)
 {
 	return ev->ring;
 }

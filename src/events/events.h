@@ -1,5 +1,5 @@
 /* How records travel from the kernel side to the reader, behind one
- * interface: the per-CPU rings (pring.h, the rings object), one BPF ring
+ * interface: the per-CPU rings (percpu_rings.h, the rings object), one BPF ring
  * buffer (the ring buffer object, kernels before 5.12) or a perf event
  * buffer per CPU (the perf buffer object, kernels before 5.8). Each way
  * each record reaches fn once, in the order the kernel made them (the perf
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 struct bpf_object;
-struct pring;
+struct percpu_rings;
 
 enum st_events {
 	EVENTS_AUTO = -1, /* --events=auto: the first this kernel loads */
@@ -51,6 +51,6 @@ uint64_t events_skipped(const struct events *ev);
  * does not say so leaves them to this count only. */
 uint64_t events_lost(const struct events *ev);
 /* The rings, for the reader's priority watchdog; NULL on the ring buffer and perf buffers. */
-const struct pring *events_rings(const struct events *ev);
+const struct percpu_rings *events_rings(const struct events *ev);
 
 #endif

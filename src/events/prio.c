@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "prio_policy.h"
-#include "pring.h"
+#include "percpu_rings.h"
 
 #define SAMPLE_NS (25 * 1000 * 1000ull)
 #define STALL_SAMPLES 8 /* 200 ms of data waiting with the reader not moving */
 
 struct reader_prio {
 	pid_t reader_tid;
-	const struct pring *ring;
+	const struct percpu_rings *ring;
 	struct prio_policy policy;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -84,7 +84,7 @@ static void *watch(void *arg)
 		}
 		if (pthread_cond_timedwait(&rp->wake, &rp->lock, &next) != ETIMEDOUT)
 			continue;
-		pring_positions(rp->ring, &reserved, &read);
+		percpu_rings_positions(rp->ring, &reserved, &read);
 		apply(rp, prio_policy_sample(&rp->policy, reserved, read));
 	}
 	pthread_mutex_unlock(&rp->lock);
@@ -125,7 +125,7 @@ static void stop_watchdog(struct reader_prio *rp)
 	pthread_mutex_destroy(&rp->lock);
 }
 
-struct reader_prio *reader_prio__start(const struct pring *ring)
+struct reader_prio *reader_prio__start(const struct percpu_rings *ring)
 {
 	struct reader_prio *rp = calloc(1, sizeof(*rp));
 	const char *what = "allocating its state";
@@ -138,7 +138,7 @@ struct reader_prio *reader_prio__start(const struct pring *ring)
 	/* In slots over all CPUs: raised when half of one CPU's ring waits (a
 	 * quarter of all on two CPUs), so that a load on one CPU is caught
 	 * before its ring is full. */
-	prio_policy_init(&rp->policy, 2 * pring_capacity(ring), STALL_SAMPLES);
+	prio_policy_init(&rp->policy, 2 * percpu_rings_capacity(ring), STALL_SAMPLES);
 	what = "starting the watchdog thread";
 	err = start_watchdog(rp);
 	if (err)

@@ -11,13 +11,13 @@
 #include <stdio.h>
 
 struct reader_prio;
-struct pring;
+struct percpu_rings;
 
 /* Puts the calling thread, the event rings' reader, at idle priority and
  * starts the watchdog over the rings, which must outlive it. NULL when that
  * could not be set up: the reader stays at normal priority (said on
  * stderr). */
-struct reader_prio *reader_prio__start(const struct pring *ring);
+struct reader_prio *reader_prio__start(const struct percpu_rings *ring);
 
 /* Stops the watchdog and puts the reader at normal priority; prints
  * how often it was raised to f, if not NULL. */

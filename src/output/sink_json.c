@@ -3,7 +3,7 @@
 #include "sink_impl.h"
 
 #include "fmt.h"
-#include "sockpart.h"
+#include "sock_text.h"
 #include "wbuf.h"
 
 /* Longest object: a close record with every field at its widest. */
@@ -12,7 +12,7 @@
 struct json_sink {
 	struct sink base; /* first: the sink functions cast back */
 	struct rfc3339_cache clock;
-	struct sockpart_cache parts; /* "sock" to "rport", per socket */
+	struct sock_text_cache parts; /* "sock" to "rport", per socket */
 };
 
 static const char *const event_names[] = {
@@ -103,11 +103,11 @@ static void json_sock_fields(struct wbuf *w, const struct st_record *r)
 /* The socket's fields, formatted or copied from the cache: 40 of the 180
  * ns a -j event cost the reader under make bench's load went to
  * formatting them. */
-static void json_sock_part(struct wbuf *w, struct sockpart_cache *parts,
+static void json_sock_part(struct wbuf *w, struct sock_text_cache *parts,
 			   const struct st_record *r)
 {
 	size_t len;
-	const char *kept = sockpart_get(parts, r, &len);
+	const char *kept = sock_text_get(parts, r, &len);
 	char *start = w->p;
 
 	if (kept) {
@@ -115,7 +115,7 @@ static void json_sock_part(struct wbuf *w, struct sockpart_cache *parts,
 		return;
 	}
 	json_sock_fields(w, r);
-	sockpart_put(parts, r, start, (size_t)(w->p - start));
+	sock_text_put(parts, r, start, (size_t)(w->p - start));
 }
 
 static void json_event(struct sink *s, const struct st_record *r)

@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 #include "plan.h"
 #include "socktrace.skel.h"
 #include "tracer.h"
-#include "tracing_secs.h"
+#include "btf_id_sections.h"
 
 #define LOG_SIZE (1 << 20)
 
@@ -32,8 +32,8 @@ int main(int argc, char **argv)
 {
 	struct tracer_obj obj = { .core_fd = -1 };
 	struct socktrace_bpf *skel = NULL;
-	struct tracing_secs *secs = NULL;
-	struct kbtf *vmlinux = NULL;
+	struct btf_id_sections *secs = NULL;
+	struct kernel_btf *vmlinux = NULL;
 	struct plan *plan = NULL;
 	struct bpf_program *prog;
 	struct config cfg;
@@ -44,12 +44,12 @@ int main(int argc, char **argv)
 	if (cli_parse(argc, argv, &cfg) || cfg.show_help)
 		return 2;
 	tracer_set_libbpf_logging(false);
-	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
+	vmlinux = kernel_btf__open("/sys/kernel/btf/vmlinux");
 	plan = plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux);
 	if (plan && plan_usable(plan, stderr))
-		secs = tracing_secs__new();
+		secs = btf_id_sections__new();
 	if (secs)
-		tracing_secs_use(secs, vmlinux);
+		btf_id_sections_use(secs, vmlinux);
 	if (secs && !tracer_open_obj(&obj, true, NULL, EVENTS_RINGS))
 		skel = obj.skel;
 	if (!skel || tracer_configure(skel, plan, &cfg.filter))
@@ -81,9 +81,9 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	tracer_close_obj(&obj);
-	tracing_secs__free(secs);
+	btf_id_sections__free(secs);
 	plan__free(plan);
-	kbtf__free(vmlinux);
+	kernel_btf__free(vmlinux);
 	for (int i = 0; i < 64; i++)
 		free(logs[i]);
 	return status;

@@ -2,8 +2,8 @@
 # Runs each libFuzzer target of BUILD_DIR/fuzz: first over its kept crash
 # inputs (tests/fuzz/regressions/TARGET/), then fuzzing for FUZZ_SECONDS
 # (default 30) from the corpus it grew in earlier runs (BUILD_DIR/fuzz/corpus)
-# and its starting inputs, if any (tests/fuzz/seeds/TARGET/; fuzz_kbtf's is
-# the every-kind BTF of tests/unit/test_kbtf.c, written with KBTF_SEED_OUT).
+# and its starting inputs, if any (tests/fuzz/seeds/TARGET/; fuzz_kernel_btf's is
+# the every-kind BTF of tests/unit/test_kernel_btf.c, written with KERNEL_BTF_SEED_OUT).
 # Prints TAP lines; a crash leaves its input in BUILD_DIR/fuzz/artifacts, to
 # be kept as a regression case.
 #   tests/fuzz/run.sh BUILD_DIR

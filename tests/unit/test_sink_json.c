@@ -4,7 +4,7 @@
 #include "check.h"
 #include "records.h"
 #include "sink.h"
-#include "sockpart.h"
+#include "sock_text.h"
 
 static char out[8192];
 
@@ -113,7 +113,7 @@ int main(void)
 		seq[0] = rec(ST_EV_ACCEPT);
 		seq[1] = rec(ST_EV_STATE);
 		seq[2] = seq[1], seq[2].pid = 99, strcpy(seq[2].comm, "nginx"), seq[2].comm_len = 5;
-		seq[3] = seq[1], seq[3].sock_id = 12 + SOCKPART_SLOTS;
+		seq[3] = seq[1], seq[3].sock_id = 12 + SOCK_TEXT_SLOTS;
 		render_all(seq, 4, 0);
 		line = out;
 		for (int i = 0; i < 4; i++) {

@@ -1,4 +1,4 @@
-#include "kbtf.h"
+#include "kernel_btf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 /* Who releases data: the caller, munmap(), or free(). */
-enum kbtf_storage { KBTF_BORROWED, KBTF_MAPPED, KBTF_OWNED };
+enum kernel_btf_storage { KERNEL_BTF_BORROWED, KERNEL_BTF_MAPPED, KERNEL_BTF_OWNED };
 
-struct kbtf {
+struct kernel_btf {
 	const uint8_t *data;
 	size_t size;
-	enum kbtf_storage storage;
+	enum kernel_btf_storage storage;
 	const uint8_t *types;
 	uint32_t types_len;
 	const char *strs;
@@ -65,7 +65,7 @@ static int64_t trailer_size(uint32_t info)
 
 /* Checks the header and locates the sections; everything else is checked
  * as it is walked. Native byte order only: the kernel's own BTF. */
-static int locate_sections(struct kbtf *b)
+static int locate_sections(struct kernel_btf *b)
 {
 	struct btf_header h;
 	uint64_t types_end, strs_end;
@@ -93,7 +93,7 @@ static int locate_sections(struct kbtf *b)
 
 /* One pass over the types, checking that each is whole and of a known
  * kind, and noting where each starts. */
-static int index_types(struct kbtf *b)
+static int index_types(struct kernel_btf *b)
 {
 	uint32_t off = 0, n = 0, cap = 0;
 
@@ -123,9 +123,9 @@ static int index_types(struct kbtf *b)
 	return 0;
 }
 
-struct kbtf *kbtf__from_mem(const void *data, size_t size)
+struct kernel_btf *kernel_btf__from_mem(const void *data, size_t size)
 {
-	struct kbtf *b = calloc(1, sizeof(*b));
+	struct kernel_btf *b = calloc(1, sizeof(*b));
 	int err;
 
 	if (!b)
@@ -170,10 +170,10 @@ static void *read_all(int fd, size_t size, size_t *got)
 	return buf;
 }
 
-struct kbtf *kbtf__open(const char *path)
+struct kernel_btf *kernel_btf__open(const char *path)
 {
-	enum kbtf_storage storage;
-	struct kbtf *b;
+	enum kernel_btf_storage storage;
+	struct kernel_btf *b;
 	struct stat st;
 	void *mem;
 	size_t size;
@@ -191,15 +191,15 @@ struct kbtf *kbtf__open(const char *path)
 	size = (size_t)st.st_size;
 	mem = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (mem != MAP_FAILED) {
-		storage = KBTF_MAPPED;
+		storage = KERNEL_BTF_MAPPED;
 	} else {
-		storage = KBTF_OWNED;
+		storage = KERNEL_BTF_OWNED;
 		mem = read_all(fd, size, &size);
 	}
-	b = mem ? kbtf__from_mem(mem, size) : NULL;
+	b = mem ? kernel_btf__from_mem(mem, size) : NULL;
 	if (b)
 		b->storage = storage;
-	else if (mem && storage == KBTF_MAPPED)
+	else if (mem && storage == KERNEL_BTF_MAPPED)
 		munmap(mem, size);
 	else
 		free(mem);
@@ -209,46 +209,46 @@ struct kbtf *kbtf__open(const char *path)
 	return b;
 }
 
-void kbtf__free(struct kbtf *b)
+void kernel_btf__free(struct kernel_btf *b)
 {
 	if (!b)
 		return;
-	if (b->storage == KBTF_MAPPED)
+	if (b->storage == KERNEL_BTF_MAPPED)
 		munmap((void *)b->data, b->size);
-	else if (b->storage == KBTF_OWNED)
+	else if (b->storage == KERNEL_BTF_OWNED)
 		free((void *)b->data);
 	free(b->offs);
 	free(b);
 }
 
-uint32_t kbtf_type_count(const struct kbtf *b)
+uint32_t kernel_btf_type_count(const struct kernel_btf *b)
 {
 	return b->count;
 }
 
-const void *kbtf_raw(const struct kbtf *b, size_t *size)
+const void *kernel_btf_raw(const struct kernel_btf *b, size_t *size)
 {
 	*size = b->size;
 	return b->data;
 }
 
-const struct btf_type *kbtf_type(const struct kbtf *b, uint32_t id)
+const struct btf_type *kernel_btf_type(const struct kernel_btf *b, uint32_t id)
 {
 	if (id == 0 || id >= b->count)
 		return NULL;
 	return (const struct btf_type *)(b->types + b->offs[id - 1]);
 }
 
-const char *kbtf_str(const struct kbtf *b, uint32_t off)
+const char *kernel_btf_str(const struct kernel_btf *b, uint32_t off)
 {
 	return off < b->strs_len ? b->strs + off : NULL;
 }
 
-int kbtf_find(const struct kbtf *b, const char *name, unsigned int kind)
+int kernel_btf_find(const struct kernel_btf *b, const char *name, unsigned int kind)
 {
 	for (uint32_t id = 1; id < b->count; id++) {
-		const struct btf_type *t = kbtf_type(b, id);
-		const char *s = kbtf_str(b, t->name_off);
+		const struct btf_type *t = kernel_btf_type(b, id);
+		const char *s = kernel_btf_str(b, t->name_off);
 
 		if (BTF_INFO_KIND(t->info) == kind && s && strcmp(s, name) == 0)
 			return (int)id;

@@ -1,6 +1,6 @@
-/* corebtf on hand-made inputs: a "kernel" BTF and an object's .BTF and
+/* btf_cut on hand-made inputs: a "kernel" BTF and an object's .BTF and
  * CO-RE records written here. That the cut relocates real programs as the
- * whole BTF does is tests/helpers/corebtf_diff's job (e2e); this checks
+ * whole BTF does is tests/helpers/btf_cut_diff's job (e2e); this checks
  * what goes into the cut, and that what it cannot express falls back to the
  * whole BTF. */
 #include <bpf/btf.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "corebtf.h"
-#include "kbtf.h"
+#include "btf_cut.h"
+#include "kernel_btf.h"
 
 /* The kernel: struct outer { int a; union { int b; long c; }; unsigned d:3; }
  * (kflag bitfield), struct other, enum colour. */
@@ -96,20 +96,20 @@ static void object(struct object *o, const int relos[][3], int n, const char *co
 	o->ext_size = (size_t)(p - o->ext);
 }
 
-/* Runs corebtf on the object against the kernel; the cut parsed back in
+/* Runs btf_cut on the object against the kernel; the cut parsed back in
  * *cut (NULL if it wrote the whole kernel BTF), its return value returned. */
 static int run(const struct btf *kernel, struct object *o, struct btf **cut, size_t *written)
 {
 	uint32_t ksize, bsize;
 	const void *kraw = btf__raw_data(kernel, &ksize);
 	const void *braw = btf__raw_data(o->btf, &bsize);
-	struct kbtf *k = kbtf__from_mem(kraw, ksize);
+	struct kernel_btf *k = kernel_btf__from_mem(kraw, ksize);
 	int fd = memfd_create("test", MFD_CLOEXEC), ret;
 	char note[160];
 	off_t size;
 	void *back;
 
-	ret = k && fd >= 0 ? corebtf_write_sections(fd, k, braw, bsize, o->ext, o->ext_size, note,
+	ret = k && fd >= 0 ? btf_cut_write_sections(fd, k, braw, bsize, o->ext, o->ext_size, note,
 						    sizeof(note))
 			   : -EINVAL;
 	printf("# %s\n", note);
@@ -125,7 +125,7 @@ static int run(const struct btf *kernel, struct object *o, struct btf **cut, siz
 	}
 	free(back);
 	close(fd);
-	kbtf__free(k);
+	kernel_btf__free(k);
 	btf__free(o->btf);
 	return ret;
 }

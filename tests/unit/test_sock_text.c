@@ -1,10 +1,10 @@
-/* sockpart: kept text is given back only for the same socket, owner and
+/* sock_text: kept text is given back only for the same socket, owner and
  * endpoints. */
 #include "check.h"
 #include "records.h"
-#include "sockpart.h"
+#include "sock_text.h"
 
-static struct sockpart_cache cache;
+static struct sock_text_cache cache;
 
 static struct st_record rec(uint64_t id)
 {
@@ -18,19 +18,19 @@ static bool finds_after(const struct st_record *base, const struct st_record *r)
 	const char *t;
 
 	memset(&cache, 0, sizeof(cache));
-	sockpart_put(&cache, base, "T", 1);
-	t = sockpart_get(&cache, r, &len);
+	sock_text_put(&cache, base, "T", 1);
+	t = sock_text_get(&cache, r, &len);
 	return t && len == 1 && t[0] == 'T';
 }
 
 int main(void)
 {
 	struct st_record a = rec(7), b;
-	char big[SOCKPART_MAX + 1];
+	char big[SOCK_TEXT_MAX + 1];
 	size_t len;
 
 	memset(&cache, 0, sizeof(cache));
-	CHECK(sockpart_get(&cache, &a, &len) == NULL, "an empty cache has nothing");
+	CHECK(sock_text_get(&cache, &a, &len) == NULL, "an empty cache has nothing");
 	CHECK(finds_after(&a, &a), "the same socket, owner and endpoints find their text");
 
 	b = a, b.pid = 322;
@@ -51,24 +51,24 @@ int main(void)
 	CHECK(!finds_after(&a, &b), "another local address does not");
 	b = a, b.family = 6;
 	CHECK(!finds_after(&a, &b), "another family does not");
-	b = a, b.sock_id = a.sock_id + SOCKPART_SLOTS;
+	b = a, b.sock_id = a.sock_id + SOCK_TEXT_SLOTS;
 	CHECK(!finds_after(&a, &b), "another socket in the same slot does not");
 
 	memset(&cache, 0, sizeof(cache));
-	sockpart_put(&cache, &a, "T", 1);
-	sockpart_put(&cache, &b, "U", 1);
-	CHECK(sockpart_get(&cache, &a, &len) == NULL, "the slot's new socket replaced the old");
-	CHECK(sockpart_get(&cache, &b, &len) && len == 1, "and is found");
+	sock_text_put(&cache, &a, "T", 1);
+	sock_text_put(&cache, &b, "U", 1);
+	CHECK(sock_text_get(&cache, &a, &len) == NULL, "the slot's new socket replaced the old");
+	CHECK(sock_text_get(&cache, &b, &len) && len == 1, "and is found");
 
 	b = a, b.sock_id = 0;
 	CHECK(!finds_after(&b, &b), "id 0 is never kept");
 
 	memset(big, 'x', sizeof(big));
 	memset(&cache, 0, sizeof(cache));
-	sockpart_put(&cache, &a, "T", 1);
-	sockpart_put(&cache, &a, big, sizeof(big));
-	CHECK(sockpart_get(&cache, &a, &len) == NULL, "text longer than a slot is not kept, nor the old");
-	sockpart_put(&cache, &a, big, SOCKPART_MAX);
-	CHECK(sockpart_get(&cache, &a, &len) && len == SOCKPART_MAX, "text of a slot's size is");
+	sock_text_put(&cache, &a, "T", 1);
+	sock_text_put(&cache, &a, big, sizeof(big));
+	CHECK(sock_text_get(&cache, &a, &len) == NULL, "text longer than a slot is not kept, nor the old");
+	sock_text_put(&cache, &a, big, SOCK_TEXT_MAX);
+	CHECK(sock_text_get(&cache, &a, &len) && len == SOCK_TEXT_MAX, "text of a slot's size is");
 	return check_done();
 }

@@ -1,15 +1,15 @@
-/* Per-socket cache of formatted text (sockpart.h). */
-#include "sockpart.h"
+/* Per-socket cache of formatted text (sock_text.h). */
+#include "sock_text.h"
 
 #include <string.h>
 
 static size_t slot_of(uint64_t sock_id)
 {
-	return sock_id % SOCKPART_SLOTS;
+	return sock_id % SOCK_TEXT_SLOTS;
 }
 
 /* r's key in *k; false if r cannot be kept (no id, a comm too long). */
-static bool key_of(const struct st_record *r, struct sockpart_key *k)
+static bool key_of(const struct st_record *r, struct sock_text_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	if (!r->sock_id || r->comm_len > sizeof(k->comm))
@@ -27,10 +27,10 @@ static bool key_of(const struct st_record *r, struct sockpart_key *k)
 	return true;
 }
 
-const char *sockpart_get(const struct sockpart_cache *c, const struct st_record *r, size_t *len)
+const char *sock_text_get(const struct sock_text_cache *c, const struct st_record *r, size_t *len)
 {
-	const struct sockpart_slot *s = &c->slots[slot_of(r->sock_id)];
-	struct sockpart_key k;
+	const struct sock_text_slot *s = &c->slots[slot_of(r->sock_id)];
+	struct sock_text_key k;
 
 	if (!key_of(r, &k) || memcmp(&s->key, &k, sizeof(k)))
 		return NULL;
@@ -38,10 +38,10 @@ const char *sockpart_get(const struct sockpart_cache *c, const struct st_record 
 	return s->text;
 }
 
-void sockpart_put(struct sockpart_cache *c, const struct st_record *r, const char *text,
+void sock_text_put(struct sock_text_cache *c, const struct st_record *r, const char *text,
 		  size_t len)
 {
-	struct sockpart_slot *s = &c->slots[slot_of(r->sock_id)];
+	struct sock_text_slot *s = &c->slots[slot_of(r->sock_id)];
 
 	if (len > sizeof(s->text) || !key_of(r, &s->key)) {
 		s->key.sock_id = 0;

@@ -1,4 +1,4 @@
-#include "corebtf.h"
+#include "btf_cut.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 
 #define MAX_ROOTS 64
 #define MAX_CANDS 8
@@ -39,7 +39,7 @@ struct root {
 };
 
 struct cut {
-	const struct kbtf *k;
+	const struct kernel_btf *k;
 	const struct btf *local;
 	struct keep *keeps;
 	uint32_t nkeeps, cap;
@@ -75,7 +75,7 @@ typedef const struct btf_type *(*type_of_fn)(const void *btf, uint32_t id);
 
 static const struct btf_type *kernel_type(const void *k, uint32_t id)
 {
-	return kbtf_type(k, id);
+	return kernel_btf_type(k, id);
 }
 
 static const struct btf_type *local_type(const void *b, uint32_t id)
@@ -98,7 +98,7 @@ static const struct btf_type *skip(const void *btf, type_of_fn type_of, uint32_t
 	return t && !is_mod_or_typedef(btf_kind(t)) ? t : NULL;
 }
 
-static const struct btf_type *kskip(const struct kbtf *k, uint32_t id, uint32_t *out)
+static const struct btf_type *kskip(const struct kernel_btf *k, uint32_t id, uint32_t *out)
 {
 	return skip(k, kernel_type, id, out);
 }
@@ -173,7 +173,7 @@ static int keep_type(struct cut *c, uint32_t id, int depth)
 /* Keeps member idx of composite kid (typedefs skipped) and its type. */
 static int keep_member(struct cut *c, uint32_t kid, uint16_t idx)
 {
-	const struct btf_type *t = kbtf_type(c->k, kid);
+	const struct btf_type *t = kernel_btf_type(c->k, kid);
 	int at = keep_index(c, kid);
 	struct keep *kp;
 	uint16_t *more;
@@ -204,7 +204,7 @@ static int match_member(struct cut *c, uint32_t tid, const char *name, uint32_t 
 		return -ENOTSUP;
 	for (uint16_t i = 0; i < btf_vlen(t); i++) {
 		const struct btf_member *m = btf_members(t) + i;
-		const char *mname = kbtf_str(c->k, m->name_off);
+		const char *mname = kernel_btf_str(c->k, m->name_off);
 		int found;
 
 		if (!mname)
@@ -304,13 +304,13 @@ static int find_candidates(struct cut *c)
 
 	for (int i = 0; i < c->nroots; i++)
 		first[(uint8_t)c->roots[i].name[0]] = 1;
-	for (uint32_t id = 1; id < kbtf_type_count(c->k); id++) {
-		const struct btf_type *t = kbtf_type(c->k, id);
+	for (uint32_t id = 1; id < kernel_btf_type_count(c->k); id++) {
+		const struct btf_type *t = kernel_btf_type(c->k, id);
 		const char *name;
 
 		if (!btf_is_composite(t) && !btf_is_any_enum(t))
 			continue; /* the only kinds check_relo() lets through */
-		name = kbtf_str(c->k, t->name_off);
+		name = kernel_btf_str(c->k, t->name_off);
 		if (!name || !first[(uint8_t)name[0]])
 			continue;
 		for (int i = 0; i < c->nroots; i++) {
@@ -449,8 +449,8 @@ static int cmp_u16(const void *a, const void *b)
 
 static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 {
-	const struct btf_type *t = kbtf_type(c->k, kp->kid);
-	const char *name = kbtf_str(c->k, t->name_off);
+	const struct btf_type *t = kernel_btf_type(c->k, kp->kid);
+	const char *name = kernel_btf_str(c->k, t->name_off);
 	int err, id, elem, index;
 
 	if (!name)
@@ -473,7 +473,7 @@ static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 	case BTF_KIND_ENUM:
 		id = btf__add_enum(out, name, t->size);
 		for (int i = 0; id > 0 && i < btf_vlen(t); i++) {
-			const char *v = kbtf_str(c->k, btf_enum(t)[i].name_off);
+			const char *v = kernel_btf_str(c->k, btf_enum(t)[i].name_off);
 
 			err = v ? btf__add_enum_value(out, v, btf_enum(t)[i].val) : -EINVAL;
 			id = err ?: id;
@@ -482,7 +482,7 @@ static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 	case BTF_KIND_ENUM64:
 		id = btf__add_enum64(out, name, t->size, btf_kflag(t));
 		for (int i = 0; id > 0 && i < btf_vlen(t); i++) {
-			const char *v = kbtf_str(c->k, btf_enum64(t)[i].name_off);
+			const char *v = kernel_btf_str(c->k, btf_enum64(t)[i].name_off);
 
 			err = v ? btf__add_enum64_value(out, v, btf_enum64_value(btf_enum64(t) + i))
 				: -EINVAL;
@@ -496,7 +496,7 @@ static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 		qsort(kp->members, kp->nmembers, sizeof(*kp->members), cmp_u16);
 		for (uint32_t i = 0; id > 0 && i < kp->nmembers; i++) {
 			uint16_t m = kp->members[i];
-			const char *mname = kbtf_str(c->k, btf_members(t)[m].name_off);
+			const char *mname = kernel_btf_str(c->k, btf_members(t)[m].name_off);
 			int type = new_id(c, btf_members(t)[m].type);
 
 			if (!mname || type < 0)
@@ -555,7 +555,7 @@ static int find_sections(const void *elf, size_t size, Elf_Data **btf, Elf_Data 
 
 /* The cut of kernel for the object's .BTF and .BTF.ext into fd; 0 or
  * -errno (nothing written). */
-static int write_cut(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
+static int write_cut(int fd, const struct kernel_btf *kernel, const void *btf, size_t btf_size,
 		     const void *ext, size_t ext_size, uint32_t *types)
 {
 	struct cut c = { .k = kernel };
@@ -588,7 +588,7 @@ static int write_cut(int fd, const struct kbtf *kernel, const void *btf, size_t 
 	return err;
 }
 
-int corebtf_write_sections(int fd, const struct kbtf *kernel, const void *btf, size_t btf_size,
+int btf_cut_write_sections(int fd, const struct kernel_btf *kernel, const void *btf, size_t btf_size,
 			   const void *ext, size_t ext_size, char *note, size_t len)
 {
 	uint32_t types = 0;
@@ -598,19 +598,19 @@ int corebtf_write_sections(int fd, const struct kbtf *kernel, const void *btf, s
 
 	if (!err) {
 		snprintf(note, len, "CO-RE against %u of the kernel's %u types", types,
-			 kbtf_type_count(kernel) - 1);
+			 kernel_btf_type_count(kernel) - 1);
 		return 0;
 	}
 	snprintf(note, len, "CO-RE against all of the kernel's BTF: cannot cut it down (%s)",
 		 strerror(-err));
-	raw = kbtf_raw(kernel, &raw_size);
+	raw = kernel_btf_raw(kernel, &raw_size);
 	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
 		return -errno;
 	err = fd_write_all(fd, raw, raw_size);
 	return err ? err : 1;
 }
 
-int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t size, char *note,
+int btf_cut_write(int fd, const struct kernel_btf *kernel, const void *elf, size_t size, char *note,
 		  size_t len)
 {
 	Elf_Data *btf, *ext;
@@ -618,9 +618,9 @@ int corebtf_write(int fd, const struct kbtf *kernel, const void *elf, size_t siz
 	int err = find_sections(elf, size, &btf, &ext, &e);
 
 	if (err)
-		err = corebtf_write_sections(fd, kernel, NULL, 0, NULL, 0, note, len);
+		err = btf_cut_write_sections(fd, kernel, NULL, 0, NULL, 0, note, len);
 	else
-		err = corebtf_write_sections(fd, kernel, btf->d_buf, btf->d_size, ext->d_buf,
+		err = btf_cut_write_sections(fd, kernel, btf->d_buf, btf->d_size, ext->d_buf,
 					     ext->d_size, note, len);
 	elf_end(e);
 	return err;

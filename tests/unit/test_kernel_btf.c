@@ -1,4 +1,4 @@
-/* kbtf: name lookups in raw BTF agree with libbpf's, on a BTF built with
+/* kernel_btf: name lookups in raw BTF agree with libbpf's, on a BTF built with
  * every kind, on the running kernel's BTF, and malformed images are
  * refused without reading outside them. */
 #include <bpf/btf.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 
 /* One type of every kind libbpf 1.1 can write, each with a name where the
  * kind has one, so that a wrong trailer size shifts every later id. */
@@ -55,7 +55,7 @@ static struct btf *every_kind(void)
 }
 
 /* Every step-th type with a name, and the last one (each lookup is a walk). */
-static void agrees_with_libbpf(const struct btf *ref, const struct kbtf *k, const char *what,
+static void agrees_with_libbpf(const struct btf *ref, const struct kernel_btf *k, const char *what,
 			       unsigned int step)
 {
 	int mismatches = 0, named = 0;
@@ -70,9 +70,9 @@ static void agrees_with_libbpf(const struct btf *ref, const struct kbtf *k, cons
 			continue;
 		named++;
 		want = btf__find_by_name_kind(ref, n, btf_kind(t));
-		got = kbtf_find(k, n, btf_kind(t));
+		got = kernel_btf_find(k, n, btf_kind(t));
 		if (got != want && mismatches++ < 5)
-			printf("#   %s kind %u: kbtf %d, libbpf %d\n", n, btf_kind(t), got, want);
+			printf("#   %s kind %u: kernel_btf %d, libbpf %d\n", n, btf_kind(t), got, want);
 	}
 	snprintf(name, sizeof(name), "%s: named types found at libbpf's id (%d names)", what,
 		 named);
@@ -81,15 +81,15 @@ static void agrees_with_libbpf(const struct btf *ref, const struct kbtf *k, cons
 	/* Every id: the same type record, byte for byte, and the same name. */
 	mismatches = 0;
 	for (unsigned int id = 1; id < btf__type_cnt(ref); id++) {
-		const struct btf_type *want = btf__type_by_id(ref, id), *got = kbtf_type(k, id);
+		const struct btf_type *want = btf__type_by_id(ref, id), *got = kernel_btf_type(k, id);
 
 		if (!got || memcmp(want, got, sizeof(*got)) ||
-		    strcmp(btf__name_by_offset(ref, want->name_off), kbtf_str(k, got->name_off)))
+		    strcmp(btf__name_by_offset(ref, want->name_off), kernel_btf_str(k, got->name_off)))
 			mismatches++;
 	}
 	snprintf(name, sizeof(name), "%s: every type id gives libbpf's record and name", what);
-	CHECK(mismatches == 0 && kbtf_type_count(k) == btf__type_cnt(ref) &&
-		      kbtf_type(k, 0) == NULL && kbtf_type(k, kbtf_type_count(k)) == NULL,
+	CHECK(mismatches == 0 && kernel_btf_type_count(k) == btf__type_cnt(ref) &&
+		      kernel_btf_type(k, 0) == NULL && kernel_btf_type(k, kernel_btf_type_count(k)) == NULL,
 	      name);
 }
 
@@ -98,29 +98,29 @@ static void synthetic(void)
 	struct btf *ref = every_kind();
 	const void *raw;
 	uint32_t size;
-	struct kbtf *k;
+	struct kernel_btf *k;
 
 	raw = ref ? btf__raw_data(ref, &size) : NULL;
-	if (raw && getenv("KBTF_SEED_OUT")) { /* tests/fuzz/seeds/fuzz_kbtf/ came from here */
-		FILE *f = fopen(getenv("KBTF_SEED_OUT"), "wb");
+	if (raw && getenv("KERNEL_BTF_SEED_OUT")) { /* tests/fuzz/seeds/fuzz_kernel_btf/ came from here */
+		FILE *f = fopen(getenv("KERNEL_BTF_SEED_OUT"), "wb");
 
 		if (f) {
 			fwrite(raw, 1, size, f);
 			fclose(f);
 		}
 	}
-	k = raw ? kbtf__from_mem(raw, size) : NULL;
+	k = raw ? kernel_btf__from_mem(raw, size) : NULL;
 	CHECK(k != NULL, "a BTF of every kind opens");
 	if (!k) {
 		btf__free(ref);
 		return;
 	}
 	agrees_with_libbpf(ref, k, "every kind", 1);
-	CHECK(kbtf_find(k, "last", BTF_KIND_TYPEDEF) == (int)btf__type_cnt(ref) - 1,
+	CHECK(kernel_btf_find(k, "last", BTF_KIND_TYPEDEF) == (int)btf__type_cnt(ref) - 1,
 	      "the last type's id counts every trailer right");
-	CHECK(kbtf_find(k, "st", BTF_KIND_TYPEDEF) == -ENOENT, "a name of another kind is not found");
-	CHECK(kbtf_find(k, "nosuch", BTF_KIND_FUNC) == -ENOENT, "an absent name is -ENOENT");
-	kbtf__free(k);
+	CHECK(kernel_btf_find(k, "st", BTF_KIND_TYPEDEF) == -ENOENT, "a name of another kind is not found");
+	CHECK(kernel_btf_find(k, "nosuch", BTF_KIND_FUNC) == -ENOENT, "an absent name is -ENOENT");
+	kernel_btf__free(k);
 
 	/* Malformed copies of the same image. */
 	uint8_t *bad = malloc(size);
@@ -129,22 +129,22 @@ static void synthetic(void)
 	memcpy(&h, raw, sizeof(h));
 	memcpy(bad, raw, size);
 	bad[0] ^= 0xff;
-	CHECK(kbtf__from_mem(bad, size) == NULL && errno == EINVAL, "bad magic is refused");
-	CHECK(kbtf__from_mem(raw, sizeof(h) - 1) == NULL, "a truncated header is refused");
-	CHECK(kbtf__from_mem(raw, size - 1) == NULL, "a truncated string section is refused");
+	CHECK(kernel_btf__from_mem(bad, size) == NULL && errno == EINVAL, "bad magic is refused");
+	CHECK(kernel_btf__from_mem(raw, sizeof(h) - 1) == NULL, "a truncated header is refused");
+	CHECK(kernel_btf__from_mem(raw, size - 1) == NULL, "a truncated string section is refused");
 
 	memcpy(bad, raw, size);
 	bad[size - 1] = 'x';
-	CHECK(kbtf__from_mem(bad, size) == NULL, "strings that run off the end are refused");
+	CHECK(kernel_btf__from_mem(bad, size) == NULL, "strings that run off the end are refused");
 
 	/* The same image one byte into a buffer: types would be misaligned
-	 * (found by fuzz_kbtf: UBSan, misaligned struct btf_type access). */
+	 * (found by fuzz_kernel_btf: UBSan, misaligned struct btf_type access). */
 	{
 		uint8_t *shifted = malloc(size + 1);
 
 		memcpy(shifted + 1, raw, size);
 		errno = 0;
-		CHECK(shifted && kbtf__from_mem(shifted + 1, size) == NULL && errno == EINVAL,
+		CHECK(shifted && kernel_btf__from_mem(shifted + 1, size) == NULL && errno == EINVAL,
 		      "a type section not 4-byte aligned in memory is refused");
 		free(shifted);
 	}
@@ -171,10 +171,10 @@ static void synthetic(void)
 					    btf_kind(&t) == BTF_KIND_ARRAY ? 12 : 0);
 		}
 		errno = 0;
-		k = kbtf__from_mem(bad, size);
+		k = kernel_btf__from_mem(bad, size);
 		CHECK(found && k == NULL && errno == EINVAL,
 		      "a struct with more members than the section holds is refused (EINVAL)");
-		kbtf__free(k);
+		kernel_btf__free(k);
 	}
 
 	/* An unknown kind stops the walk. */
@@ -187,9 +187,9 @@ static void synthetic(void)
 		info = (info & ~(0x1fu << 24)) | (31u << 24);
 		memcpy(types + 4, &info, 4);
 		errno = 0;
-		k = kbtf__from_mem(bad, size);
+		k = kernel_btf__from_mem(bad, size);
 		CHECK(k == NULL && errno == EINVAL, "an unknown kind is refused (EINVAL)");
-		kbtf__free(k);
+		kernel_btf__free(k);
 	}
 	free(bad);
 	btf__free(ref);
@@ -199,25 +199,25 @@ static void running_kernel(void)
 {
 	const char *path = "/sys/kernel/btf/vmlinux";
 	struct btf *ref;
-	struct kbtf *k;
+	struct kernel_btf *k;
 
 	if (access(path, R_OK)) {
 		printf("ok %d - # SKIP no %s\n", ++check_n, path);
 		return;
 	}
 	ref = btf__parse(path, NULL);
-	k = kbtf__open(path);
+	k = kernel_btf__open(path);
 	CHECK(ref && k, "the kernel's BTF opens");
 	if (ref && k)
 		agrees_with_libbpf(ref, k, "kernel BTF", 97);
-	CHECK(k && kbtf_find(k, "btf_trace_inet_sock_set_state", BTF_KIND_TYPEDEF) > 0,
+	CHECK(k && kernel_btf_find(k, "btf_trace_inet_sock_set_state", BTF_KIND_TYPEDEF) > 0,
 	      "the state tracepoint's typedef is found");
-	kbtf__free(k);
+	kernel_btf__free(k);
 	btf__free(ref);
 	errno = 0;
-	CHECK(kbtf__open("/nonexistent/btf") == NULL && errno == ENOENT,
+	CHECK(kernel_btf__open("/nonexistent/btf") == NULL && errno == ENOENT,
 	      "a missing file is NULL with errno");
-	CHECK(kbtf__open("/proc/self/status") == NULL && errno == EINVAL,
+	CHECK(kernel_btf__open("/proc/self/status") == NULL && errno == EINVAL,
 	      "a file that is not BTF is EINVAL");
 }
 

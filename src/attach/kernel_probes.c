@@ -1,6 +1,6 @@
-#include "kfeat.h"
+#include "kernel_probes.h"
 
-#include "kbtf.h"
+#include "kernel_btf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,21 +24,21 @@
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe"
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
-struct kfeat {
-	const struct kbtf *vmlinux; /* NULL: not readable */
+struct kernel_probes {
+	const struct kernel_btf *vmlinux; /* NULL: not readable */
 	const char *tracefs;        /* where tracepoint ids are read, once known */
 };
 
-struct kfeat *kfeat__new(const struct kbtf *vmlinux)
+struct kernel_probes *kernel_probes__new(const struct kernel_btf *vmlinux)
 {
-	struct kfeat *kf = calloc(1, sizeof(struct kfeat));
+	struct kernel_probes *kf = calloc(1, sizeof(struct kernel_probes));
 
 	if (kf)
 		kf->vmlinux = vmlinux;
 	return kf;
 }
 
-void kfeat__free(struct kfeat *kf)
+void kernel_probes__free(struct kernel_probes *kf)
 {
 	free(kf);
 }
@@ -59,7 +59,7 @@ static int fail(char *reason, size_t len, int err, const char *fmt, const char *
  * loaded against the BTF id they attach, and attaching and detaching a tp_btf
  * probe patches the kernel text twice, which would be most of socktrace's
  * start-up (docs/benchmarks.md, "Measurements behind the code"). */
-static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char *name,
+static int probe_tracing(struct kernel_probes *kf, enum bpf_attach_type type, const char *name,
 			 int kind, const char *what, char *reason, size_t len)
 {
 	const struct bpf_insn insns[] = {
@@ -71,7 +71,7 @@ static int probe_tracing(struct kfeat *kf, enum bpf_attach_type type, const char
 
 	if (!kf->vmlinux)
 		return fail(reason, len, -ENOENT, "cannot read kernel BTF (%s)", VMLINUX_BTF);
-	id = kbtf_find(kf->vmlinux, name, kind);
+	id = kernel_btf_find(kf->vmlinux, name, kind);
 	if (id < 0)
 		return fail(reason, len, -ENOENT, "%s not found in kernel BTF", name);
 
@@ -157,7 +157,7 @@ static bool is_tracefs(const char *path)
 }
 
 /* Finds tracefs, mounting it at its standard place when nothing has. */
-static int find_tracefs(struct kfeat *kf, char *reason, size_t len)
+static int find_tracefs(struct kernel_probes *kf, char *reason, size_t len)
 {
 	if (kf->tracefs)
 		return 0;
@@ -179,7 +179,7 @@ static int find_tracefs(struct kfeat *kf, char *reason, size_t len)
 	return 0;
 }
 
-static int probe_tracepoint(struct kfeat *kf, const char *cat_name, char *reason, size_t len)
+static int probe_tracepoint(struct kernel_probes *kf, const char *cat_name, char *reason, size_t len)
 {
 	char path[256];
 	int err, id;
@@ -194,8 +194,8 @@ static int probe_tracepoint(struct kfeat *kf, const char *cat_name, char *reason
 	return 0;
 }
 
-int kfeat_probe(struct kfeat *kf, enum kfeat_kind kind, const char *target, char *reason,
-		size_t len)
+int kernel_probes_probe(struct kernel_probes *kf, enum kernel_probes_kind kind,
+			const char *target, char *reason, size_t len)
 {
 	char tp[128];
 

@@ -1,8 +1,8 @@
-/* Test helper: does CO-RE against corebtf's cut of the kernel BTF relocate
+/* Test helper: does CO-RE against btf_cut's cut of the kernel BTF relocate
  * socktrace's programs exactly as libbpf does against the whole of it?
  * Loads what `socktrace OPTIONS` would load twice, once each way, and
  * compares every loaded program's final instructions.
- *   build/helpers/corebtf_diff [SOCKTRACE OPTIONS]
+ *   build/helpers/btf_cut_diff [SOCKTRACE OPTIONS]
  * Prints one summary line; exit 0 if identical, 1 if not (each difference
  * is printed), 2 if a load failed or the cut could not be made. */
 #include <bpf/libbpf.h>
@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "kbtf.h"
+#include "kernel_btf.h"
 #include "plan.h"
 #include "socktrace.skel.h"
 #include "tracer.h"
-#include "tracing_secs.h"
+#include "btf_id_sections.h"
 
 #define MAX_PROGS 32
 
@@ -49,7 +49,7 @@ static void normalize_maps(struct bpf_insn *insns, size_t cnt, const struct bpf_
 
 /* Loads the object (with the cut or not) and keeps a copy of each loaded
  * program's instructions. */
-static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan *plan,
+static int load(struct loaded *l, const struct kernel_btf *vmlinux, const struct plan *plan,
 		const struct filter_cfg *filter, bool cut)
 {
 	struct tracer_obj obj;
@@ -62,7 +62,7 @@ static int load(struct loaded *l, const struct kbtf *vmlinux, const struct plan 
 	err = tracer_configure(obj.skel, plan, filter);
 	err = err ?: tracer_load_obj(&obj, vmlinux, false);
 	if (!err && cut && obj.whole_btf) {
-		fprintf(stderr, "corebtf_diff: no cut was made (socktrace -v says why)\n");
+		fprintf(stderr, "btf_cut_diff: no cut was made (socktrace -v says why)\n");
 		err = -1;
 	}
 	bpf_object__for_each_program(prog, obj.skel->obj) {
@@ -87,27 +87,27 @@ static int compare(const struct loaded *whole, const struct loaded *cut)
 	size_t same = 0, differ = 0;
 
 	if (whole->n != cut->n) {
-		printf("corebtf_diff: %d programs loaded with the whole BTF, %d with the cut\n",
+		printf("btf_cut_diff: %d programs loaded with the whole BTF, %d with the cut\n",
 		       whole->n, cut->n);
 		return 1;
 	}
 	for (int i = 0; i < whole->n; i++) {
 		if (strcmp(whole->name[i], cut->name[i]) || whole->cnt[i] != cut->cnt[i]) {
-			printf("corebtf_diff: %s: %zu instructions, %s: %zu\n", whole->name[i],
+			printf("btf_cut_diff: %s: %zu instructions, %s: %zu\n", whole->name[i],
 			       whole->cnt[i], cut->name[i], cut->cnt[i]);
 			differ++;
 			continue;
 		}
 		for (size_t j = 0; j < whole->cnt[i]; j++) {
 			if (memcmp(&whole->insns[i][j], &cut->insns[i][j], sizeof(struct bpf_insn))) {
-				printf("corebtf_diff: %s: instruction %zu differs\n", whole->name[i], j);
+				printf("btf_cut_diff: %s: instruction %zu differs\n", whole->name[i], j);
 				differ++;
 			} else {
 				same++;
 			}
 		}
 	}
-	printf("corebtf_diff: %d programs, %zu instructions identical, %zu differ\n", whole->n,
+	printf("btf_cut_diff: %d programs, %zu instructions identical, %zu differ\n", whole->n,
 	       same, differ);
 	return differ ? 1 : 0;
 }
@@ -123,8 +123,8 @@ static void release(struct loaded *l)
 int main(int argc, char **argv)
 {
 	struct loaded whole = { 0 }, cut = { 0 };
-	struct tracing_secs *secs = NULL;
-	struct kbtf *vmlinux;
+	struct btf_id_sections *secs = NULL;
+	struct kernel_btf *vmlinux;
 	struct plan *plan;
 	struct config cfg;
 	int status = 2;
@@ -132,22 +132,22 @@ int main(int argc, char **argv)
 	if (cli_parse(argc, argv, &cfg) || cfg.show_help)
 		return 2;
 	tracer_set_libbpf_logging(false);
-	vmlinux = kbtf__open("/sys/kernel/btf/vmlinux");
+	vmlinux = kernel_btf__open("/sys/kernel/btf/vmlinux");
 	plan = vmlinux ? plan__new(cfg.attach, cfg.no_syscall_hooks, vmlinux) : NULL;
 	if (plan && plan_usable(plan, stderr))
-		secs = tracing_secs__new();
+		secs = btf_id_sections__new();
 	if (secs) {
-		tracing_secs_use(secs, vmlinux);
+		btf_id_sections_use(secs, vmlinux);
 		if (load(&whole, vmlinux, plan, &cfg.filter, false) ||
 		    load(&cut, vmlinux, plan, &cfg.filter, true))
-			fprintf(stderr, "corebtf_diff: loading failed\n");
+			fprintf(stderr, "btf_cut_diff: loading failed\n");
 		else
 			status = compare(&whole, &cut);
 	}
 	release(&whole);
 	release(&cut);
-	tracing_secs__free(secs);
+	btf_id_sections__free(secs);
 	plan__free(plan);
-	kbtf__free(vmlinux);
+	kernel_btf__free(vmlinux);
 	return status;
 }

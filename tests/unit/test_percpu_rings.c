@@ -1,10 +1,10 @@
-/* pring: the per-CPU event rings read back in reservation order. The
+/* percpu_rings: the per-CPU event rings read back in reservation order. The
  * kernel side is played here: records are written into plain memory the
  * way bpf/emit.bpf.h's reserve() and submit() write them. */
 #include <stdlib.h>
 
 #include "check.h"
-#include "pring.h"
+#include "percpu_rings.h"
 
 #define SHIFT 3 /* 8 slots a CPU: small, so tests wrap around */
 #define SLOTS (1u << SHIFT)
@@ -66,27 +66,27 @@ static int tags_are(const struct seen *s, const uint64_t *want, size_t n)
 	return 1;
 }
 
-static struct pring *fresh(struct rings *m)
+static struct percpu_rings *fresh(struct rings *m)
 {
 	memset(m, 0, sizeof(*m));
-	return pring__new(m->slots, m->pos, NCPUS, SHIFT);
+	return percpu_rings__new(m->slots, m->pos, NCPUS, SHIFT);
 }
 
 int main(void)
 {
 	struct rings *m = calloc(1, sizeof(*m));
-	struct pring *r;
+	struct percpu_rings *r;
 	struct seen s;
 	uint64_t reserved, read;
 
-	CHECK(pring_shift_for(1) == 14 && pring_shift_for(2) == 14, "1-2 CPUs: 16384 slots each");
-	CHECK(pring_shift_for(3) == 13 && pring_shift_for(4) == 13, "3-4 CPUs: 8192 slots each");
-	CHECK(pring_shift_for(8) == 12 && pring_shift_for(256) == 12, "8 CPUs and more: 4096 each");
+	CHECK(percpu_rings_shift_for(1) == 14 && percpu_rings_shift_for(2) == 14, "1-2 CPUs: 16384 slots each");
+	CHECK(percpu_rings_shift_for(3) == 13 && percpu_rings_shift_for(4) == 13, "3-4 CPUs: 8192 slots each");
+	CHECK(percpu_rings_shift_for(8) == 12 && percpu_rings_shift_for(256) == 12, "8 CPUs and more: 4096 each");
 
 	r = fresh(m);
-	CHECK(r && pring_capacity(r) == SLOTS, "capacity: slots per CPU");
+	CHECK(r && percpu_rings_capacity(r) == SLOTS, "capacity: slots per CPU");
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == 0 && s.n == 0, "empty rings: nothing");
+	CHECK(percpu_rings_drain(r, false, collect, &s) == 0 && s.n == 0, "empty rings: nothing");
 
 	/* Two CPUs, sequence numbers interleaved: merged in their order. */
 	write_rec(m, 0, 0, 10);
@@ -95,10 +95,10 @@ int main(void)
 	write_rec(m, 0, 3, 13);
 	write_rec(m, 1, 4, 14);
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == 5, "five records handed over");
+	CHECK(percpu_rings_drain(r, false, collect, &s) == 5, "five records handed over");
 	CHECK(tags_are(&s, (const uint64_t[]){ 10, 11, 12, 13, 14 }, 5), "in sequence order");
 	CHECK(m->pos[0].tail == 2 && m->pos[1].tail == 3, "both CPUs' slots given back");
-	pring_positions(r, &reserved, &read);
+	percpu_rings_positions(r, &reserved, &read);
 	CHECK(reserved == 5 && read == 5, "positions summed over CPUs");
 
 	/* A program interrupted between its slot and its number: the later
@@ -106,7 +106,7 @@ int main(void)
 	write_rec(m, 0, 6, 21);
 	write_rec(m, 0, 5, 20);
 	s = (struct seen){ 0 };
-	pring_drain(r, false, collect, &s);
+	percpu_rings_drain(r, false, collect, &s);
 	CHECK(tags_are(&s, (const uint64_t[]){ 20, 21 }, 2), "nested on one CPU: by number");
 	CHECK(m->pos[0].tail == 4, "and both slots given back");
 
@@ -114,52 +114,52 @@ int main(void)
 	struct st_event *slow = reserve(m, 0, 7, 30);
 	write_rec(m, 1, 8, 31);
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == 0, "a record being written holds back the next");
+	CHECK(percpu_rings_drain(r, false, collect, &s) == 0, "a record being written holds back the next");
 	CHECK(m->pos[1].tail == 3, "the held record's slot is kept");
 	publish(slow);
 	s = (struct seen){ 0 };
-	pring_drain(r, false, collect, &s);
+	percpu_rings_drain(r, false, collect, &s);
 	CHECK(tags_are(&s, (const uint64_t[]){ 30, 31 }, 2), "once written, both in order");
 
 	/* Wrapping around: a slot of the last lap is not taken for this one's. */
 	for (uint32_t i = 0; i < SLOTS - 1; i++)
 		write_rec(m, 1, 9 + i, 40 + i);
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == SLOTS - 1, "a lap's worth, wrapping");
+	CHECK(percpu_rings_drain(r, false, collect, &s) == SLOTS - 1, "a lap's worth, wrapping");
 	CHECK(s.tags[0] == 40 && s.tags[SLOTS - 2] == 40 + SLOTS - 2, "in order across the wrap");
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == 0, "old laps' slots are not read again");
-	pring__free(r);
+	CHECK(percpu_rings_drain(r, false, collect, &s) == 0, "old laps' slots are not read again");
+	percpu_rings__free(r);
 
-	/* A number never written holds the rest back for PRING_MAX_HELD
+	/* A number never written holds the rest back for PERCPU_RINGS_MAX_HELD
 	 * drains, then is passed over; written after all, it still comes,
 	 * out of turn. */
 	r = fresh(m);
 	slow = reserve(m, 0, 0, 50);
 	write_rec(m, 1, 1, 51);
-	for (int i = 0; i < PRING_MAX_HELD; i++)
-		pring_drain(r, false, collect, &s);
+	for (int i = 0; i < PERCPU_RINGS_MAX_HELD; i++)
+		percpu_rings_drain(r, false, collect, &s);
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, false, collect, &s) == 1 && s.tags[0] == 51,
-	      "held PRING_MAX_HELD drains, then passed over");
-	CHECK(pring_skipped(r) == 1, "the number passed over is counted");
+	CHECK(percpu_rings_drain(r, false, collect, &s) == 1 && s.tags[0] == 51,
+	      "held PERCPU_RINGS_MAX_HELD drains, then passed over");
+	CHECK(percpu_rings_skipped(r) == 1, "the number passed over is counted");
 	publish(slow);
 	write_rec(m, 1, 2, 52);
 	s = (struct seen){ 0 };
-	pring_drain(r, false, collect, &s);
+	percpu_rings_drain(r, false, collect, &s);
 	CHECK(tags_are(&s, (const uint64_t[]){ 52, 50 }, 2), "late record still handed over");
 	CHECK(m->pos[0].tail == 1 && m->pos[1].tail == 2, "every slot given back");
-	pring__free(r);
+	percpu_rings__free(r);
 
 	/* At exit (flush) nothing waits for a number never written. */
 	r = fresh(m);
 	reserve(m, 1, 0, 60);
 	write_rec(m, 0, 1, 61);
 	s = (struct seen){ 0 };
-	CHECK(pring_drain(r, true, collect, &s) == 1 && s.tags[0] == 61, "flush: passed over at once");
-	pring__free(r);
+	CHECK(percpu_rings_drain(r, true, collect, &s) == 1 && s.tags[0] == 61, "flush: passed over at once");
+	percpu_rings__free(r);
 
-	pring__free(NULL);
+	percpu_rings__free(NULL);
 	free(m);
 	return check_done();
 }

@@ -1,4 +1,4 @@
-#include "tracing_secs.h"
+#include "btf_id_sections.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -8,21 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbtf.h"
+#include "kernel_btf.h"
 
 struct sec_kind {
 	const char *prefix;    /* section name up to the target */
 	const char *btf_name;  /* the target's BTF name, from the section's target */
 	unsigned int btf_kind; /* BTF_KIND_* of that name */
 	enum bpf_attach_type type;
-	const struct tracing_secs *owner;
+	const struct btf_id_sections *owner;
 	int handler;
 };
 
 #define N_KINDS 4
 
-struct tracing_secs {
-	const struct kbtf *kernel;
+struct btf_id_sections {
+	const struct kernel_btf *kernel;
 	struct sec_kind kinds[N_KINDS];
 };
 
@@ -43,7 +43,7 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 	if (!k->owner->kernel)
 		return -ENOENT;
 	snprintf(name, sizeof(name), k->btf_name, target);
-	id = kbtf_find(k->owner->kernel, name, k->btf_kind);
+	id = kernel_btf_find(k->owner->kernel, name, k->btf_kind);
 	if (id < 0)
 		return id;
 	opts->attach_btf_id = (__u32)id;
@@ -60,14 +60,14 @@ static int attach(const struct bpf_program *prog, long cookie, struct bpf_link *
 	return *link ? 0 : -errno;
 }
 
-void tracing_secs_use(struct tracing_secs *s, const struct kbtf *kernel)
+void btf_id_sections_use(struct btf_id_sections *s, const struct kernel_btf *kernel)
 {
 	s->kernel = kernel;
 }
 
-struct tracing_secs *tracing_secs__new(void)
+struct btf_id_sections *btf_id_sections__new(void)
 {
-	struct tracing_secs *s = calloc(1, sizeof(*s));
+	struct btf_id_sections *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -85,7 +85,7 @@ struct tracing_secs *tracing_secs__new(void)
 		if (k->handler < 0) {
 			int err = -k->handler;
 
-			tracing_secs__free(s);
+			btf_id_sections__free(s);
 			errno = err;
 			return NULL;
 		}
@@ -93,7 +93,7 @@ struct tracing_secs *tracing_secs__new(void)
 	return s;
 }
 
-void tracing_secs__free(struct tracing_secs *s)
+void btf_id_sections__free(struct btf_id_sections *s)
 {
 	if (!s)
 		return;

@@ -1,5 +1,5 @@
 /* Reading the per-CPU record rings in reservation order. */
-#include "pring.h"
+#include "percpu_rings.h"
 
 #include <stdlib.h>
 
@@ -16,7 +16,7 @@ struct cpu_ring {
 	uint32_t done; /* bit k: slot cur + k was handed over already */
 };
 
-struct pring {
+struct percpu_rings {
 	const uint8_t *slots;
 	struct st_ring_pos *pos;
 	unsigned ncpus, shift;
@@ -27,7 +27,7 @@ struct pring {
 	struct cpu_ring cpu[];
 };
 
-unsigned pring_shift_for(unsigned ncpus)
+unsigned percpu_rings_shift_for(unsigned ncpus)
 {
 	unsigned shift = 14; /* 16384 slots, 2 MiB */
 
@@ -36,10 +36,10 @@ unsigned pring_shift_for(unsigned ncpus)
 	return shift;
 }
 
-struct pring *pring__new(const void *slots, struct st_ring_pos *pos, unsigned ncpus,
+struct percpu_rings *percpu_rings__new(const void *slots, struct st_ring_pos *pos, unsigned ncpus,
 			 unsigned shift)
 {
-	struct pring *r = calloc(1, sizeof(*r) + ncpus * sizeof(r->cpu[0]));
+	struct percpu_rings *r = calloc(1, sizeof(*r) + ncpus * sizeof(r->cpu[0]));
 
 	if (!r)
 		return NULL;
@@ -53,14 +53,14 @@ struct pring *pring__new(const void *slots, struct st_ring_pos *pos, unsigned nc
 	return r;
 }
 
-void pring__free(struct pring *r)
+void percpu_rings__free(struct percpu_rings *r)
 {
 	free(r);
 }
 
 /* CPU c's record at slot position p if it is written (this lap's), or NULL.
  * The acquire orders the record's reads after the commit word's. */
-static const struct st_event *written(const struct pring *r, unsigned c, uint64_t p)
+static const struct st_event *written(const struct percpu_rings *r, unsigned c, uint64_t p)
 {
 	const struct st_event *e =
 		(const void *)(r->slots + ((((uint64_t)c << r->shift) | (p & r->mask)) * ST_SLOT_SIZE));
@@ -70,7 +70,7 @@ static const struct st_event *written(const struct pring *r, unsigned c, uint64_
 
 /* A written record not yet handed over in some CPU's window: the one with
  * sequence number seq, or with lowest set, the lowest after next. */
-static const struct st_event *find(const struct pring *r, uint32_t seq, bool lowest, unsigned *cpu,
+static const struct st_event *find(const struct percpu_rings *r, uint32_t seq, bool lowest, unsigned *cpu,
 				   unsigned *k)
 {
 	const struct st_event *best = NULL;
@@ -110,13 +110,13 @@ static void hand_over(struct cpu_ring *cr, unsigned k)
 }
 
 /* Gives the slots read back to the kernel side. */
-static void publish(struct pring *r)
+static void publish(struct percpu_rings *r)
 {
 	for (unsigned c = 0; c < r->ncpus; c++)
 		__atomic_store_n(&r->pos[c].tail, r->cpu[c].cur, __ATOMIC_RELEASE);
 }
 
-size_t pring_drain(struct pring *r, bool flush, pring_fn fn, void *ctx)
+size_t percpu_rings_drain(struct percpu_rings *r, bool flush, percpu_rings_fn fn, void *ctx)
 {
 	const struct st_event *e;
 	unsigned c = 0, k = 0;
@@ -134,7 +134,7 @@ size_t pring_drain(struct pring *r, bool flush, pring_fn fn, void *ctx)
 			}
 			/* Written after it was passed over: out of turn, at once. */
 			late = (int32_t)(e->seq - r->next) < 0;
-			if (!late && !flush && r->held < PRING_MAX_HELD) {
+			if (!late && !flush && r->held < PERCPU_RINGS_MAX_HELD) {
 				r->held = n ? 1 : r->held + 1;
 				break;
 			}
@@ -156,12 +156,12 @@ size_t pring_drain(struct pring *r, bool flush, pring_fn fn, void *ctx)
 	return n;
 }
 
-uint64_t pring_skipped(const struct pring *r)
+uint64_t percpu_rings_skipped(const struct percpu_rings *r)
 {
 	return r->skipped;
 }
 
-void pring_positions(const struct pring *r, uint64_t *reserved, uint64_t *read)
+void percpu_rings_positions(const struct percpu_rings *r, uint64_t *reserved, uint64_t *read)
 {
 	*reserved = *read = 0;
 	for (unsigned c = 0; c < r->ncpus; c++) {
@@ -170,7 +170,7 @@ void pring_positions(const struct pring *r, uint64_t *reserved, uint64_t *read)
 	}
 }
 
-uint64_t pring_capacity(const struct pring *r)
+uint64_t percpu_rings_capacity(const struct percpu_rings *r)
 {
 	return r->mask + 1;
 }

@@ -1,12 +1,12 @@
 /* Kernel feature probes: can a given attach method work on this kernel?
  * Each probe loads a do-nothing program (fentry/fexit: and attaches it) or
  * opens the event, and releases it, so the answer is the kernel's own. */
-#ifndef SOCKTRACE_KFEAT_H
-#define SOCKTRACE_KFEAT_H
+#ifndef SOCKTRACE_KERNEL_PROBES_H
+#define SOCKTRACE_KERNEL_PROBES_H
 
 #include <stddef.h>
 
-enum kfeat_kind {
+enum kernel_probes_kind {
 	KF_FENTRY,     /* target: kernel function */
 	KF_FEXIT,      /* target: kernel function */
 	KF_KPROBE,     /* target: kernel function */
@@ -16,19 +16,19 @@ enum kfeat_kind {
 	KF_ITER,       /* target: BPF iterator, e.g. "task_file" */
 };
 
-struct kfeat;
-struct kbtf;
+struct kernel_probes;
+struct kernel_btf;
 
 /* vmlinux: the kernel's BTF, for the ids of tracing targets; NULL if it
  * cannot be read (then every tracing probe fails, saying so). It must
- * outlive the kfeat. */
-struct kfeat *kfeat__new(const struct kbtf *vmlinux);
-void kfeat__free(struct kfeat *kf);
+ * outlive the kernel_probes. */
+struct kernel_probes *kernel_probes__new(const struct kernel_btf *vmlinux);
+void kernel_probes__free(struct kernel_probes *kf);
 
 /* Returns 0 if the method can attach to target, else a negative errno with
  * a human reason in reason[len]. A classic tracepoint needs tracefs: if it
  * is not mounted, the probe mounts it at /sys/kernel/tracing. */
-int kfeat_probe(struct kfeat *kf, enum kfeat_kind kind, const char *target, char *reason,
-		size_t len);
+int kernel_probes_probe(struct kernel_probes *kf, enum kernel_probes_kind kind,
+			const char *target, char *reason, size_t len);
 
 #endif

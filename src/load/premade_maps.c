@@ -1,4 +1,4 @@
-#include "premaps.h"
+#include "premade_maps.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,7 +22,7 @@ struct map_def {
 	int fd; /* -errno until made */
 };
 
-struct premaps {
+struct premade_maps {
 	pthread_t thread;
 	bool joined;
 	int n;
@@ -44,7 +44,7 @@ static void create(struct map_def *d)
 /* Makes maps until none is left to take. */
 static void *create_rest(void *arg)
 {
-	struct premaps *p = arg;
+	struct premade_maps *p = arg;
 	int i;
 
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
@@ -56,7 +56,7 @@ static void *create_rest(void *arg)
  * thread tends to run first where it was made, and map creation is a few
  * ms in the kernel that would hold up the very work it should overlap
  * (docs/benchmarks.md, "Measurements behind the code"). */
-static int start_elsewhere(pthread_t *thread, struct premaps *p)
+static int start_elsewhere(pthread_t *thread, struct premade_maps *p)
 {
 	int here = sched_getcpu(), err;
 	pthread_attr_t attr;
@@ -74,9 +74,9 @@ static int start_elsewhere(pthread_t *thread, struct premaps *p)
 	return err;
 }
 
-struct premaps *premaps__start(struct bpf_object *obj, const char *const *names)
+struct premade_maps *premade_maps__start(struct bpf_object *obj, const char *const *names)
 {
-	struct premaps *p = calloc(1, sizeof(*p));
+	struct premade_maps *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -104,14 +104,14 @@ struct premaps *premaps__start(struct bpf_object *obj, const char *const *names)
 	return p;
 }
 
-static void join(struct premaps *p)
+static void join(struct premade_maps *p)
 {
 	if (!p->joined)
 		pthread_join(p->thread, NULL);
 	p->joined = true;
 }
 
-int premaps_adopt(struct premaps *p, struct bpf_object *obj)
+int premade_maps_adopt(struct premade_maps *p, struct bpf_object *obj)
 {
 	create_rest(p); /* help with what the thread has not started yet */
 	join(p);
@@ -127,7 +127,7 @@ int premaps_adopt(struct premaps *p, struct bpf_object *obj)
 	return 0;
 }
 
-void premaps__free(struct premaps *p)
+void premade_maps__free(struct premade_maps *p)
 {
 	if (!p)
 		return;

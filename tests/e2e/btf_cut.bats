@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Loading without libbpf reading the whole kernel BTF: CO-RE against
-# corebtf's cut of it, tracing programs attached by kbtf's ids.
+# btf_cut's cut of it, tracing programs attached by kernel_btf's ids.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -10,11 +10,11 @@ teardown() {
 }
 
 @test "CO-RE against the cut of the kernel BTF gives every instruction libbpf gives against all of it" {
-	: "${COREBTF_DIFF:?set COREBTF_DIFF to build/helpers/corebtf_diff}"
-	run --separate-stderr "$COREBTF_DIFF" "${ATTACH_ARGS[@]}"
+	: "${BTF_CUT_DIFF:?set BTF_CUT_DIFF to build/helpers/btf_cut_diff}"
+	run --separate-stderr "$BTF_CUT_DIFF" "${ATTACH_ARGS[@]}"
 	echo "$output $stderr"
 	[ "$status" -eq 0 ]
-	grep -qE '^corebtf_diff: [1-9][0-9]* programs, [1-9][0-9]* instructions identical, 0 differ$' \
+	grep -qE '^btf_cut_diff: [1-9][0-9]* programs, [1-9][0-9]* instructions identical, 0 differ$' \
 		<<<"$output"
 }
 
