@@ -54,7 +54,7 @@ SRC_DIRS  := src src/cli src/attach src/load src/events src/output
 SRC_INC   := $(addprefix -I,$(SRC_DIRS))
 vpath %.c $(SRC_DIRS)
 CFLAGS    += $(SRC_INC)
-CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/fdio.c src/output/outbuf.c \
+CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/wbuf.c src/output/fdio.c src/output/outbuf.c \
 	src/output/output.c src/events/percpu_rings.c src/output/sink.c src/output/sink_text.c \
 	src/output/sink_json.c src/output/sink_timeline.c src/output/sock_text.c \
 	src/events/decode.c src/load/kernel_btf.c src/events/prio_policy.c src/load/tables.c \

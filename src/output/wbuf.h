@@ -89,4 +89,20 @@ static inline void w_pad_to(struct wbuf *w, const char *start, size_t width)
 		*w->p++ = ' ';
 }
 
+/* Appends the address (as fmt_addr) without printf: IPv4 by hand. */
+void w_addr(struct wbuf *w, unsigned family, const uint8_t addr[16]);
+
+/* Appends nanoseconds as milliseconds with three decimals ("12.345"). */
+void w_ms(struct wbuf *w, uint64_t ns);
+
+/* RFC 3339 UTC time with microseconds, with the calendar part cached per
+ * second (one gmtime_r a second, not one per event). */
+struct rfc3339_cache {
+	uint64_t sec;   /* second the prefix is for; UINT64_MAX: none yet */
+	char prefix[20]; /* "2026-11-23T19:40:01" */
+};
+#define RFC3339_CACHE_INIT { UINT64_MAX, "" }
+#define RFC3339_LEN 27
+void w_rfc3339_us(struct wbuf *w, struct rfc3339_cache *cache, uint64_t unix_ns);
+
 #endif
