@@ -89,15 +89,42 @@ static struct kernel_btf *open_btf_file(const char *path)
 	return b;
 }
 
+/* Traces until a signal or an output error: the output opened, the
+ * programs attached, records formatted into it. Returns the exit status. */
+static int trace(const struct config *cfg, struct tracer *tracer, const struct plan *plan)
+{
+	struct outbuf *out = output_open(cfg->output, OUTBUF_SIZE);
+	struct sink *sink = NULL;
+	struct reader_prio *prio;
+	int status = 1;
+
+	if (!out)
+		return 1;
+	outbuf_watch_stop(out, &stop_requested);
+	sink = open_sink(cfg, out);
+	if (!sink)
+		goto cleanup;
+	install_signal_handlers();
+	if (tracer_start(tracer, plan, &cfg->filter, sink))
+		goto cleanup;
+	plan_announce(plan, stderr);
+	prio = start_reader_prio(cfg, tracer);
+	status = tracer_run(tracer, &stop_requested);
+	if (output_report_unwritten(out, stderr))
+		status = 1;
+	reader_prio__free(prio, cfg->verbose ? stderr : NULL);
+cleanup:
+	sink__free(sink);
+	outbuf__free(out);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct kernel_btf *vmlinux = NULL, *btf_file = NULL;
 	struct plan *plan = NULL;
-	struct outbuf *out = NULL;
-	struct sink *sink = NULL;
 	struct tracer *tracer = NULL;
-	struct reader_prio *prio = NULL;
 	bool usable;
 	int status, closed_std;
 
@@ -114,7 +141,8 @@ int main(int argc, char **argv)
 	tracer_set_libbpf_logging(cfg.verbose);
 
 	status = 1;
-	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events); /* first: its maps are made while the plan probes */
+	/* The tracer first: its maps are made while the plan probes. */
+	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events);
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kernel_btf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */
@@ -128,32 +156,13 @@ int main(int argc, char **argv)
 			      cfg.events);
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
-	if (!usable || cfg.list_attach) {
+	if (usable && !cfg.list_attach)
+		status = trace(&cfg, tracer, plan);
+	else
 		status = usable ? 0 : 1;
-		goto cleanup;
-	}
-
-	out = output_open(cfg.output, OUTBUF_SIZE);
-	if (!out)
-		goto cleanup;
-	outbuf_watch_stop(out, &stop_requested);
-	sink = open_sink(&cfg, out);
-	if (!sink)
-		goto cleanup;
-	install_signal_handlers();
-	if (tracer_start(tracer, plan, &cfg.filter, sink))
-		goto cleanup;
-	plan_announce(plan, stderr);
-	prio = start_reader_prio(&cfg, tracer);
-	status = tracer_run(tracer, &stop_requested);
-	if (output_report_unwritten(out, stderr))
-		status = 1;
-	reader_prio__free(prio, cfg.verbose ? stderr : NULL);
 
 cleanup:
 	tracer__free(tracer);
-	sink__free(sink);
-	outbuf__free(out);
 	plan__free(plan);
 	kernel_btf__free(vmlinux);
 	kernel_btf__free(btf_file);

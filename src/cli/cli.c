@@ -263,25 +263,15 @@ static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
+/* -j, --timeline, -o, -T: what the output looks like and where it goes. */
+static error_t parse_output_opt(int key, char *arg, struct argp_state *state, struct config *cfg)
 {
-	struct config *cfg = state->input;
-	error_t err = parse_filter_opt(key, arg, state, &cfg->filter);
-
-	if (err != ARGP_ERR_UNKNOWN)
-		return err;
 	switch (key) {
 	case 'j':
 		cfg->json = true;
 		break;
 	case OPT_TIMELINE:
 		cfg->timeline = true;
-		break;
-	case ARGP_KEY_END:
-		if (cfg->json && cfg->timeline) {
-			argp_error(state, "--timeline is a text view; it does not combine with -j");
-			return EINVAL;
-		}
 		break;
 	case 'o':
 		if (!*arg) {
@@ -293,12 +283,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'T':
 		cfg->timestamps = true;
 		break;
-	case 'v':
-		cfg->verbose = true;
-		break;
-	case OPT_LIST_ATTACH:
-		cfg->list_attach = true;
-		break;
+	case ARGP_KEY_END:
+		if (cfg->json && cfg->timeline) {
+			argp_error(state, "--timeline is a text view; it does not combine with -j");
+			return EINVAL;
+		}
+		return ARGP_ERR_UNKNOWN; /* the end is every parser's */
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* --attach, --events, --btf, --priority, --no-syscall-hooks, --max-*: how
+ * the tracer meets the kernel. */
+static error_t parse_kernel_opt(int key, char *arg, struct argp_state *state, struct config *cfg)
+{
+	switch (key) {
 	case OPT_ATTACH:
 		return parse_attach(state, arg, &cfg->attach);
 	case OPT_EVENTS:
@@ -309,18 +310,41 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return EINVAL;
 		}
 		cfg->btf = arg;
-		break;
+		return 0;
 	case OPT_PRIORITY:
 		return parse_priority(state, arg, &cfg->normal_priority);
 	case OPT_NO_SYSCALL_HOOKS:
 		cfg->no_syscall_hooks = true;
-		break;
+		return 0;
 	case OPT_MAX_SOCKETS:
 		return parse_count(state, "--max-sockets", arg, 16, TABLES_MAX_SOCKETS,
 				   &cfg->tables.sockets);
 	case OPT_MAX_LISTENERS:
 		return parse_count(state, "--max-listeners", arg, 16, TABLES_MAX_LISTENERS,
 				   &cfg->tables.listeners);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+	error_t err = parse_filter_opt(key, arg, state, &cfg->filter);
+
+	if (err == ARGP_ERR_UNKNOWN)
+		err = parse_output_opt(key, arg, state, cfg);
+	if (err == ARGP_ERR_UNKNOWN)
+		err = parse_kernel_opt(key, arg, state, cfg);
+	if (err != ARGP_ERR_UNKNOWN)
+		return err;
+	switch (key) {
+	case 'v':
+		cfg->verbose = true;
+		break;
+	case OPT_LIST_ATTACH:
+		cfg->list_attach = true;
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK);
 		cfg->show_help = true;
@@ -332,6 +356,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
+	case ARGP_KEY_END:
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
