@@ -447,11 +447,56 @@ static int cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+/* An enum with all its values (ENUM or ENUM64). */
+static int emit_enum(struct btf *out, const struct cut *c, const struct btf_type *t,
+		     const char *name)
+{
+	bool is64 = btf_kind(t) == BTF_KIND_ENUM64;
+	int err, id = is64 ? btf__add_enum64(out, name, t->size, btf_kflag(t))
+			   : btf__add_enum(out, name, t->size);
+
+	for (int i = 0; id > 0 && i < btf_vlen(t); i++) {
+		const char *v = kernel_btf_str(c->k, is64 ? btf_enum64(t)[i].name_off
+							   : btf_enum(t)[i].name_off);
+
+		if (!v)
+			err = -EINVAL;
+		else if (is64)
+			err = btf__add_enum64_value(out, v, btf_enum64_value(btf_enum64(t) + i));
+		else
+			err = btf__add_enum_value(out, v, btf_enum(t)[i].val);
+		id = err ?: id;
+	}
+	return id;
+}
+
+/* A struct or union with only the members kp keeps, in member order. */
+static int emit_composite(struct btf *out, const struct cut *c, const struct keep *kp,
+			  const struct btf_type *t, const char *name)
+{
+	int err, id = btf_is_struct(t) ? btf__add_struct(out, name, t->size)
+				       : btf__add_union(out, name, t->size);
+
+	qsort(kp->members, kp->nmembers, sizeof(*kp->members), cmp_u16);
+	for (uint32_t i = 0; id > 0 && i < kp->nmembers; i++) {
+		uint16_t m = kp->members[i];
+		const char *mname = kernel_btf_str(c->k, btf_members(t)[m].name_off);
+		int type = new_id(c, btf_members(t)[m].type);
+
+		if (!mname || type < 0)
+			return -EINVAL;
+		err = btf__add_field(out, mname, type, btf_member_bit_offset(t, m),
+				     btf_member_bitfield_size(t, m));
+		id = err ?: id;
+	}
+	return id;
+}
+
 static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 {
 	const struct btf_type *t = kernel_btf_type(c->k, kp->kid);
 	const char *name = kernel_btf_str(c->k, t->name_off);
-	int err, id, elem, index;
+	int elem, index;
 
 	if (!name)
 		return -EINVAL;
@@ -471,41 +516,11 @@ static int emit_one(struct btf *out, const struct cut *c, const struct keep *kp)
 			return -ENOENT;
 		return btf__add_array(out, index, elem, btf_array(t)->nelems);
 	case BTF_KIND_ENUM:
-		id = btf__add_enum(out, name, t->size);
-		for (int i = 0; id > 0 && i < btf_vlen(t); i++) {
-			const char *v = kernel_btf_str(c->k, btf_enum(t)[i].name_off);
-
-			err = v ? btf__add_enum_value(out, v, btf_enum(t)[i].val) : -EINVAL;
-			id = err ?: id;
-		}
-		return id;
 	case BTF_KIND_ENUM64:
-		id = btf__add_enum64(out, name, t->size, btf_kflag(t));
-		for (int i = 0; id > 0 && i < btf_vlen(t); i++) {
-			const char *v = kernel_btf_str(c->k, btf_enum64(t)[i].name_off);
-
-			err = v ? btf__add_enum64_value(out, v, btf_enum64_value(btf_enum64(t) + i))
-				: -EINVAL;
-			id = err ?: id;
-		}
-		return id;
+		return emit_enum(out, c, t, name);
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		id = btf_is_struct(t) ? btf__add_struct(out, name, t->size)
-				      : btf__add_union(out, name, t->size);
-		qsort(kp->members, kp->nmembers, sizeof(*kp->members), cmp_u16);
-		for (uint32_t i = 0; id > 0 && i < kp->nmembers; i++) {
-			uint16_t m = kp->members[i];
-			const char *mname = kernel_btf_str(c->k, btf_members(t)[m].name_off);
-			int type = new_id(c, btf_members(t)[m].type);
-
-			if (!mname || type < 0)
-				return -EINVAL;
-			err = btf__add_field(out, mname, type, btf_member_bit_offset(t, m),
-					     btf_member_bitfield_size(t, m));
-			id = err ?: id;
-		}
-		return id;
+		return emit_composite(out, c, kp, t, name);
 	}
 	return -ENOTSUP;
 }
