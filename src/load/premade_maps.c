@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_MAPS 4
-
 /* What bpf_map_create() needs, copied from the object before the thread
  * starts, so that the thread never touches it. */
 struct map_def {
@@ -27,7 +25,7 @@ struct premade_maps {
 	bool joined;
 	int n;
 	int next; /* the next map to make, taken by either thread (atomically) */
-	struct map_def defs[MAX_MAPS];
+	struct map_def defs[]; /* one per name given */
 };
 
 static void create(struct map_def *d)
@@ -76,11 +74,15 @@ static int start_elsewhere(pthread_t *thread, struct premade_maps *p)
 
 struct premade_maps *premade_maps__start(struct bpf_object *obj, const char *const *names)
 {
-	struct premade_maps *p = calloc(1, sizeof(*p));
+	size_t count = 0;
+	struct premade_maps *p;
 
+	while (names[count])
+		count++;
+	p = calloc(1, sizeof(*p) + count * sizeof(p->defs[0]));
 	if (!p)
 		return NULL;
-	for (; *names && p->n < MAX_MAPS; names++) {
+	for (; *names; names++) {
 		const struct bpf_map *map = bpf_object__find_map_by_name(obj, *names);
 		struct map_def *d = &p->defs[p->n];
 
