@@ -44,7 +44,7 @@
 #define ST_AF_INET6 10
 
 /* Kernel-side counters (per-CPU array "counters"), summed by user space. */
-#define ST_CNT_EMITTED  0 /* events written to the ring buffer */
+#define ST_CNT_EMITTED  0 /* events written to the rings, ring buffer or perf buffer */
 #define ST_CNT_LOST     1 /* events dropped: their ring or buffer was full */
 #define ST_CNT_FILTERED 2 /* events dropped by the user's filters */
 #define ST_CNT_SOCK_FULL 3     /* events not recorded: the socket table had no room for their socket */

@@ -78,7 +78,7 @@ int tracer_start(struct tracer *t, const struct plan *plan, const struct filter_
 		 struct sink *sink);
 void tracer__free(struct tracer *t);
 
-/* The started tracer's event rings; NULL on the ring buffer. */
+/* The started tracer's event rings; NULL on the ring buffer and perf buffers. */
 const struct percpu_rings *tracer_ring(const struct tracer *t);
 
 /* Polls until *stop is set or output fails. Returns the process exit
