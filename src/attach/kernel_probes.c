@@ -43,12 +43,17 @@ void kernel_probes__free(struct kernel_probes *kf)
 	free(kf);
 }
 
+/* ENOTSUPP (524) is the kernel's own, unknown to libc's strerror(): arm64
+ * before 6.4 gives it for fentry/fexit, which need ftrace direct calls. */
+#define KERNEL_ENOTSUPP 524
+
 static int fail(char *reason, size_t len, int err, const char *fmt, const char *arg)
 {
 	char what[160];
 
 	snprintf(what, sizeof(what), fmt, arg);
-	snprintf(reason, len, "%s (%s)", what, strerror(-err));
+	snprintf(reason, len, "%s (%s)", what,
+		 err == -KERNEL_ENOTSUPP ? "not supported by this kernel, ENOTSUPP" : strerror(-err));
 	return err;
 }
 

@@ -38,9 +38,9 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.name = "state",
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf", { { KF_TP_BTF, "inet_sock_set_state" } },
-			  { { "state_btf" } }, .targets = "inet_sock_set_state" },
+			  { { .name = "state_btf" } }, .targets = "inet_sock_set_state" },
 			{ METHOD_TRACEPOINT, "tracepoint",
-			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { "state_tp" } },
+			  { { KF_TRACEPOINT, "sock/inet_sock_set_state" } }, { { .name = "state_tp" } },
 			  .targets = "sock:inet_sock_set_state" },
 		},
 	},
@@ -49,12 +49,12 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "CONNECT is reported at the socket's next state change",
 		.methods = {
 			{ METHOD_FENTRY, "fentry", { { KF_FENTRY, "tcp_connect" } },
-			  { { "connect_fentry" } }, .targets = "tcp_connect" },
+			  { { .name = "connect_fentry" } }, .targets = "tcp_connect" },
 			{ METHOD_KPROBE, "kprobe", { { KF_KPROBE, "tcp_connect" } },
-			  { { "connect_kprobe" } }, .targets = "tcp_connect" },
+			  { { .name = "connect_kprobe" } }, .targets = "tcp_connect" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_connect" } },
-			  { { "connect_exit_tp" } }, .syscalls = true,
+			  { { .name = "connect_exit_tp" } }, .syscalls = true,
 			  .targets = "syscalls:sys_exit_connect" },
 		},
 	},
@@ -63,13 +63,13 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.without = "no ACCEPT events; accepted sockets keep the listener's owner",
 		.methods = {
 			{ METHOD_FENTRY, "fexit", { { KF_FEXIT, "inet_csk_accept" } },
-			  { { "accept_fexit" } }, .targets = "inet_csk_accept" },
+			  { { .name = "accept_fexit" } }, .targets = "inet_csk_accept" },
 			{ METHOD_KPROBE, "kretprobe", { { KF_KRETPROBE, "inet_csk_accept" } },
-			  { { "accept_kretprobe" } }, .targets = "inet_csk_accept" },
+			  { { .name = "accept_kretprobe" } }, .targets = "inet_csk_accept" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "syscalls/sys_exit_accept" },
 			    { KF_TRACEPOINT, "syscalls/sys_exit_accept4" } },
-			  { { "accept_exit_tp" },
+			  { { .name = "accept_exit_tp" },
 			    { "accept_exit_tp", "syscalls", "sys_exit_accept4" } },
 			  .syscalls = true, .targets = "syscalls:sys_exit_accept{,4}" },
 		},
@@ -80,12 +80,12 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.methods = {
 			{ METHOD_TP_BTF, "tp_btf",
 			  { { KF_TP_BTF, "tcp_send_reset" }, { KF_TP_BTF, "tcp_destroy_sock" } },
-			  { { "reset_sent_btf" }, { "reset_received_btf" }, { "destroy_btf" } },
+			  { { .name = "reset_sent_btf" }, { .name = "reset_received_btf" }, { .name = "destroy_btf" } },
 			  .targets = "tcp_{send,receive}_reset,tcp_destroy_sock" },
 			{ METHOD_TRACEPOINT, "tracepoint",
 			  { { KF_TRACEPOINT, "tcp/tcp_send_reset" },
 			    { KF_TRACEPOINT, "tcp/tcp_destroy_sock" } },
-			  { { "reset_sent_tp" }, { "reset_received_tp" }, { "destroy_tp" } },
+			  { { .name = "reset_sent_tp" }, { .name = "reset_received_tp" }, { .name = "destroy_tp" } },
 			  .targets = "tcp:tcp_{send,receive}_reset,tcp_destroy_sock" },
 		},
 	},
@@ -93,7 +93,7 @@ static const struct hook_def hooks[HOOK_COUNT] = {
 		.name = "seed",
 		.without = "sockets opened before start show no owner until their process acts",
 		.methods = {
-			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { "seed_iter" } },
+			{ METHOD_ITER, "iter", { { KF_ITER, "task_file" } }, { { .name = "seed_iter" } },
 			  .targets = "task_file" },
 		},
 	},
@@ -435,7 +435,7 @@ int plan_apply(const struct plan *p, struct bpf_object *obj)
 
 const struct plan_prog *plan_programs(const struct plan *p, enum st_hook hook)
 {
-	static const struct plan_prog none[] = { { NULL } };
+	static const struct plan_prog none[] = { { .name = NULL } };
 	int m = p->h[hook].chosen;
 
 	return m < 0 ? none : hooks[hook].methods[m].progs;
