@@ -40,10 +40,18 @@ struct trace_event_raw_tcp_event_sk_skb___pre610 {
 	const void *skaddr;
 } __attribute__((preserve_access_index));
 
+/* The 6.10 event, declared here rather than taken from vmlinux.h, so that a
+ * vmlinux.h made from an older kernel (vmlinux/aarch64/, from 6.1) builds. */
+struct trace_event_raw_tcp_send_reset___610 {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
 static __always_inline const struct sock *send_reset_skaddr(void *ctx)
 {
-	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset))
-		return BPF_CORE_READ((struct trace_event_raw_tcp_send_reset *)ctx, skaddr);
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset___610))
+		return BPF_CORE_READ((struct trace_event_raw_tcp_send_reset___610 *)ctx, skaddr);
 	return BPF_CORE_READ((struct trace_event_raw_tcp_event_sk_skb___pre610 *)ctx, skaddr);
 }
 
