@@ -3,25 +3,45 @@
 #   make run        build and run the tracer (root)
 #   make test       build and run unit + end-to-end tests (root): on this kernel,
 #                   then in a VM with Debian 12's 6.1 kernel, once per attach method
-#   make test-host  the same without the VM
+#   make test-host  the same without the VMs
+#   make test-arm64 cross-build for arm64 and trace in an arm64 VM (make test runs it)
+#   make ARCH=arm64 cross-build build-arm64/socktrace (sysroot: scripts/sysroot.sh)
 #   make check      the quick lane: build, unit tests, one e2e pass on this kernel (root)
 #   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
 #   make install    install to $(DESTDIR)$(PREFIX)/sbin
 # V=1 shows full commands.
 
-OUTPUT   ?= build
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# ARCH from the command line only (make ARCH=arm64), not from the environment.
+ifneq ($(origin ARCH),command line)
+ARCH     := $(HOST_ARCH)
+endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= cc
 PREFIX   ?= /usr/local
-ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-VMLINUX_ARCH := $(shell uname -m)
+VMLINUX_ARCH := $(if $(filter arm64,$(ARCH)),aarch64,$(if $(filter x86,$(ARCH)),x86_64,$(ARCH)))
 VMLINUX  := vmlinux/$(VMLINUX_ARCH)/vmlinux.h
 BTF      ?= /sys/kernel/btf/vmlinux
 
+ifeq ($(ARCH),$(HOST_ARCH))
+OUTPUT   ?= build
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+else
+# Cross-building (make ARCH=arm64): clang for the target, linked by lld
+# against a sysroot of the target's Debian packages (scripts/sysroot.sh).
+OUTPUT   ?= build-$(ARCH)
+SYSROOT  ?= $(abspath $(OUTPUT))/sysroot
+CROSS_TRIPLE := $(VMLINUX_ARCH)-linux-gnu
+CC       := $(CLANG) --target=$(CROSS_TRIPLE) --sysroot=$(SYSROOT)
+LDFLAGS  += -fuse-ld=lld
+LIBBPF_CFLAGS :=
+LIBBPF_LIBS   := -lbpf
+CROSS_SYSROOT := $(SYSROOT)/.complete
+DPKG_ARCH := $(if $(filter x86,$(ARCH)),amd64,$(ARCH))
+endif
 
 # clang -target bpf does not see the host's system include dirs by itself.
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -68,7 +88,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all deps test-deps bench-deps run test test-bins check test-host test-unit test-e2e test-vm bench \
-	vmlinux install clean
+	test-arm64 vmlinux install clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -76,7 +96,11 @@ all: deps
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/socktrace
 
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh $(if $(CROSS_SYSROOT),--cross)
+
+$(CROSS_SYSROOT):
+	$(call msg,SYSROOT,$(SYSROOT) ($(DPKG_ARCH)))
+	$(Q)scripts/sysroot.sh $(DPKG_ARCH) $(SYSROOT)
 
 test-deps:
 	$(Q)scripts/deps.sh --test
@@ -105,7 +129,15 @@ test-bins:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 OUTPUT=$(OUTPUT)-arm64 $(OUTPUT)-arm64/socktrace
 	$(Q)tests/run.sh $(OUTPUT) all
+
+# The arm64 build (make ARCH=arm64, in $(OUTPUT)-arm64) traced in Debian
+# 12's arm64 kernel under QEMU (tests/arm64); make test runs it too.
+test-arm64: test-deps
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 OUTPUT=$(OUTPUT)-arm64 $(OUTPUT)-arm64/socktrace
+	$(Q)mkdir -p $(OUTPUT)
+	$(Q)tests/run.sh $(OUTPUT) arm64
 
 # The contributors' quick lane: no sanitizers, fuzzing or VMs, and the
 # e2e suite once, with the default options.
@@ -171,7 +203,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(APP_OBJS): $(OUTPUT)/socktrace.skel.h $(OUTPUT)/socktrace_rb.skel.h \
 	$(OUTPUT)/socktrace_pb.skel.h
 
-$(OUTPUT)/%.o: %.c | $(OUTPUT)
+$(OUTPUT)/%.o: %.c | $(OUTPUT) $(CROSS_SYSROOT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -245,11 +277,17 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -lz -o $@
 
+# Another architecture's (make vmlinux ARCH=arm64): from Debian's kernel
+# package for it, its image's BTF cut out (scripts/cross_vmlinux.sh).
 vmlinux:
 	$(call msg,GEN,$(VMLINUX))
+ifeq ($(CROSS_SYSROOT),)
 	$(Q)mkdir -p $(dir $(VMLINUX))
 	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > $(VMLINUX).tmp
 	$(Q)mv $(VMLINUX).tmp $(VMLINUX)
+else
+	$(Q)scripts/cross_vmlinux.sh $(DPKG_ARCH) $(VMLINUX)
+endif
 
 install: all
 	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what socktrace needs to build (and, with --test, to run its tests,
 # including the VM suite of tests/vm; with --bench, to compare it with
-# libbpf-tools) on Debian 12, skipping packages that are already installed.
+# libbpf-tools; with --cross, to cross-build: make ARCH=arm64) on Debian 12, skipping packages that are already installed.
 # Idempotent. On other distributions it names the packages to install and
 # exits 1.
 set -euo pipefail
@@ -9,9 +9,11 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
 	libnetfilter-queue-dev iputils-ping libclang-rt-dev
-	qemu-system-x86 busybox-static kmod cpio xz-utils zstd debian-archive-keyring)
+	qemu-system-x86 qemu-system-arm busybox-static kmod cpio xz-utils zstd debian-archive-keyring lld)
 
 bench_pkgs=(libbpf-tools coreutils gawk linux-perf iproute2 util-linux procps)
+# The target's libraries come from scripts/sysroot.sh, not from here.
+cross_pkgs=(lld debian-archive-keyring)
 
 # The same, by name, for distributions this script does not install on
 # (untested: Debian and Ubuntu are the tested path).
@@ -64,6 +66,7 @@ want=("${build_pkgs[@]}")
 case "${1:-}" in
 --test) want+=("${test_pkgs[@]}") ;;
 --bench) want+=("${bench_pkgs[@]}") ;;
+--cross) want+=("${cross_pkgs[@]}") ;;
 esac
 
 debian_like || not_debian "${1:-}"
