@@ -14,8 +14,9 @@
 #           kprobe/perfbuf@smoke.bats";
 #           reliability.bats in the fentry pass only: E2E_RELIABILITY_METHODS),
 #           then the other kernels of the matrix (run_vm_kernels)
+#     arm64 the cross-built binary (make ARCH=arm64) in an arm64 VM (tests/arm64)
 #     check unit + e2e with auto only (make check, the quick lane)
-#     host  unit + e2e + fuzz + san;  all (default)  host + vm
+#     host  unit + e2e + fuzz + san;  all (default)  host + vm + arm64
 # Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
 # shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap, the
 # matrix to PATH.matrix and what the smoke tests traced to PATH.kernels (the
@@ -188,6 +189,24 @@ run_vm_kernels() {
 		"auto kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
 }
 
+# run_arm64: the cross-built binary in ARM64_BUILD (default BUILD_DIR-arm64,
+# make ARCH=arm64's) traced in Debian 12's arm64 kernel under QEMU
+# (tests/arm64), its smoke suite checked here.
+run_arm64() {
+	local dir=${ARM64_BUILD:-$build_abs-arm64} rc=0 label
+	: >"$log.traced"
+	E2E_TRACED="$log.traced" "$here"/arm64/run.sh "$dir" | tee "$log.pass" || rc=$?
+	label=$(sed -n 's/^\(arm64-[^:]*\): [0-9]* passed.*/\1/p' "$log.pass" | tail -1)
+	if [ -z "$label" ]; then
+		echo "not ok - arm64: the VM gave no results (exit $rc)" | tee -a "$log"
+		echo "arm64: no results (exit $rc)" >>"$matrix"
+		return
+	fi
+	grep -E '^(not )?ok ' "$log.pass" >>"$log"
+	grep "^$label: " "$log.pass" >>"$matrix"
+	sed "s/^/$label|arm64-smoke|/" "$log.traced" >>"$kernels"
+}
+
 # kernel_name KEY: the Supported kernels table's name for a cell's kernel.
 kernel_name() {
 	case "$1" in
@@ -196,6 +215,7 @@ kernel_name() {
 	trixie-6.12) echo "Debian 13 (6.12)" ;;
 	bookworm-backports-6.12) echo "Debian 12 bookworm-backports (6.12)" ;;
 	bullseye-5.10) echo "Debian 11 (5.10)" ;;
+	arm64-*) echo "Debian 12 arm64 (${1#arm64-})" ;;
 	*) echo "$1, the host" ;;
 	esac
 }
@@ -265,7 +285,8 @@ fuzz) run_fuzz ;;
 san) run_san ;;
 check) run_unit; E2E_METHODS=auto run_e2e ;;
 host) run_unit; run_e2e; run_fuzz; run_san ;;
-all) run_unit; run_e2e; run_fuzz; run_san; run_vm; check_kernels_table ;;
+arm64) run_arm64 ;;
+all) run_unit; run_e2e; run_fuzz; run_san; run_vm; run_arm64; check_kernels_table ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;
 esac
 
