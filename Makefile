@@ -2,7 +2,7 @@
 #   make            build build/socktrace (installs missing build packages first)
 #   make run        build and run the tracer (root)
 #   make test       build and run unit + end-to-end tests (root): on this kernel,
-#                   then in a VM with Debian 12's 6.1 kernel, once per attach method
+#                   then in VMs with Debian's amd64 kernels and Debian 12's arm64 one
 #   make test-host  the same without the VMs
 #   make test-arm64 cross-build for arm64 and trace in an arm64 VM (make test runs it)
 #   make ARCH=arm64 cross-build build-arm64/socktrace (sysroot: scripts/sysroot.sh)

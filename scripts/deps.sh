@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what socktrace needs to build (and, with --test, to run its tests,
-# including the VM suite of tests/vm; with --bench, to compare it with
-# libbpf-tools; with --cross, to cross-build: make ARCH=arm64) on Debian 12, skipping packages that are already installed.
+# including the VM suites of tests/vm and tests/arm64; with --bench, to
+# compare it with libbpf-tools; with --cross, to cross-build: make
+# ARCH=arm64) on Debian 12, skipping packages that are already installed.
 # Idempotent. On other distributions it names the packages to install and
 # exits 1.
 set -euo pipefail
@@ -19,10 +20,12 @@ cross_pkgs=(lld debian-archive-keyring)
 # (untested: Debian and Ubuntu are the tested path).
 fedora_build="make gcc clang llvm pkgconf-pkg-config libbpf-devel elfutils-libelf-devel zlib-devel bpftool"
 fedora_test="bats jq curl python3 iproute util-linux procps-ng nftables iptables-nft
-	libnetfilter_queue-devel iputils compiler-rt qemu-system-x86 busybox kmod cpio xz zstd"
+	libnetfilter_queue-devel iputils compiler-rt qemu-system-x86 qemu-system-aarch64 lld busybox
+	kmod cpio xz zstd"
 arch_build="make gcc clang llvm pkgconf libbpf libelf zlib bpf"
 arch_test="bash-bats jq curl python iproute2 util-linux procps-ng nftables iptables
-	libnetfilter_queue iputils compiler-rt qemu-system-x86 busybox kmod cpio xz zstd"
+	libnetfilter_queue iputils compiler-rt qemu-system-x86 qemu-system-aarch64 lld busybox
+	kmod cpio xz zstd"
 
 # debian_like: /etc/os-release (SOCKTRACE_OS_RELEASE: another file, for
 # the tests) names Debian or Ubuntu, or a distribution derived from them.
