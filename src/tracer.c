@@ -13,17 +13,17 @@
 #include <unistd.h>
 
 #include "bpfobj.h"
-#include "clock_ns.h"
 #include "btf_cut.h"
+#include "btf_id_sections.h"
+#include "clock_ns.h"
 #include "decode.h"
 #include "events.h"
 #include "kernel_btf.h"
 #include "kfilter.h"
 #include "loadlog.h"
-#include "premade_maps.h"
 #include "percpu_rings.h"
+#include "premade_maps.h"
 #include "socktrace.skel.h"
-#include "btf_id_sections.h"
 
 /* The kernel side wakes us only each time a CPU's ring fills by another
  * eighth (RING_WAKE_SHIFT in bpf/emit.bpf.h); otherwise we drain the

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "clock_ns.h"
-#include "pmerge.h"
 #include "percpu_rings.h"
+#include "pmerge.h"
 #include "socktrace.h"
 
 /* How long a perf buffer's record waits for earlier ones from other CPUs

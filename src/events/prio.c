@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "prio_policy.h"
 #include "percpu_rings.h"
+#include "prio_policy.h"
 
 #define SAMPLE_NS (25 * 1000 * 1000ull)
 #define STALL_SAMPLES 8 /* 200 ms of data waiting with the reader not moving */

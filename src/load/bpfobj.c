@@ -4,8 +4,8 @@
 #include <stddef.h>
 
 #include "socktrace.skel.h"
-#include "socktrace_rb.skel.h"
 #include "socktrace_pb.skel.h"
+#include "socktrace_rb.skel.h"
 
 /* The skeleton maps the objects' global sections as these structs: the
  * ring buffer and perf buffer objects' must be laid out as the rings

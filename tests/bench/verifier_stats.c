@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf_id_sections.h"
 #include "cli.h"
 #include "kernel_btf.h"
 #include "plan.h"
 #include "socktrace.skel.h"
 #include "tracer.h"
-#include "btf_id_sections.h"
 
 #define LOG_SIZE (1 << 20)
 

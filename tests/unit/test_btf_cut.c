@@ -12,8 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "btf_cut.h"
+#include "check.h"
 #include "kernel_btf.h"
 
 /* The kernel: struct outer { int a; union { int b; long c; }; unsigned d:3; }
