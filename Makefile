@@ -9,7 +9,8 @@
 #   make check      the quick lane: build, unit tests, one e2e pass on this kernel (root)
 #   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
-#   make install    install to $(DESTDIR)$(PREFIX)/sbin
+#   make install    install the binary, man page and bash completion under
+#                   $(DESTDIR)$(PREFIX) (sbin/, share/); make uninstall removes them
 # V=1 shows full commands.
 
 HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -17,6 +18,7 @@ HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 ifneq ($(origin ARCH),command line)
 ARCH     := $(HOST_ARCH)
 endif
+VERSION  := 0.1.0
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= cc
@@ -49,7 +51,8 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
-CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUTPUT) $(LIBBPF_CFLAGS) -MMD -MP
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUTPUT) $(LIBBPF_CFLAGS) -MMD -MP \
+	-DSOCKTRACE_VERSION='"$(VERSION)"'
 LDLIBS    += $(LIBBPF_LIBS) -lelf -lz -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ivmlinux/$(VMLINUX_ARCH) $(CLANG_BPF_SYS_INCLUDES) -MMD -MP
@@ -88,7 +91,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all deps test-deps bench-deps run test test-bins check test-host test-unit test-e2e test-vm bench \
-	test-arm64 vmlinux install clean
+	test-arm64 vmlinux install uninstall clean
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -289,8 +292,18 @@ else
 	$(Q)scripts/cross_vmlinux.sh $(DPKG_ARCH) $(VMLINUX)
 endif
 
+# The binary, its man page and its bash completion; DESTDIR stages them.
+INSTALLED := $(DESTDIR)$(PREFIX)/sbin/socktrace $(DESTDIR)$(PREFIX)/share/man/man8/socktrace.8 \
+	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socktrace
+
 install: all
 	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
+	install -D -m 0644 docs/socktrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/socktrace.8
+	install -D -m 0644 contrib/socktrace.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socktrace
+
+uninstall:
+	rm -f $(INSTALLED)
 
 clean:
 	rm -rf $(OUTPUT)

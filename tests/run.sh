@@ -14,9 +14,10 @@
 #           kprobe/perfbuf@smoke.bats";
 #           reliability.bats in the fentry pass only: E2E_RELIABILITY_METHODS),
 #           then the other kernels of the matrix (run_vm_kernels)
+#     tools make install/uninstall, the man page, the completion (tests/tools)
 #     arm64 the cross-built binary (make ARCH=arm64) in an arm64 VM (tests/arm64)
-#     check unit + e2e with auto only (make check, the quick lane)
-#     host  unit + e2e + fuzz + san;  all (default)  host + vm + arm64
+#     check unit + tools + e2e with auto only (make check, the quick lane)
+#     host  unit + tools + e2e + fuzz + san;  all (default)  host + vm + arm64
 # Each e2e pass prints a line "KERNEL METHOD: N passed, M failed" so a log
 # shows the matrix. RESULTS=PATH copies the TAP lines to PATH.tap, the
 # matrix to PATH.matrix and what the smoke tests traced to PATH.kernels (the
@@ -189,6 +190,15 @@ run_vm_kernels() {
 		"auto kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
 }
 
+# run_tools: the installable tool (make install, man page, completion),
+# once on the host (tests/tools).
+run_tools() {
+	BUILD=$build_abs bats --tap "$here"/tools/*.bats 2>&1 | tee "$log.pass"
+	grep -qE '^(not )?ok [0-9]+' "$log.pass" || echo "not ok - tools: ran no test" | tee -a "$log.pass"
+	cat "$log.pass" >>"$log"
+	echo "tools: $(tally "$log.pass")" >>"$matrix"
+}
+
 # run_arm64: the cross-built binary in ARM64_BUILD (default BUILD_DIR-arm64,
 # make ARCH=arm64's) traced in Debian 12's arm64 kernel under QEMU
 # (tests/arm64), its smoke suite checked here.
@@ -283,10 +293,11 @@ e2e) run_e2e ;;
 vm) run_vm ;;
 fuzz) run_fuzz ;;
 san) run_san ;;
-check) run_unit; E2E_METHODS=auto run_e2e ;;
-host) run_unit; run_e2e; run_fuzz; run_san ;;
+tools) run_tools ;;
+check) run_unit; run_tools; E2E_METHODS=auto run_e2e ;;
+host) run_unit; run_tools; run_e2e; run_fuzz; run_san ;;
 arm64) run_arm64 ;;
-all) run_unit; run_e2e; run_fuzz; run_san; run_vm; run_arm64; check_kernels_table ;;
+all) run_unit; run_tools; run_e2e; run_fuzz; run_san; run_vm; run_arm64; check_kernels_table ;;
 *) echo "unknown suite $what" >&2; exit 2 ;;
 esac
 

@@ -20,7 +20,12 @@ enum {
 	OPT_MAX_LISTENERS,
 	OPT_EVENTS,
 	OPT_BTF,
+	OPT_VERSION,
 };
+
+#ifndef SOCKTRACE_VERSION
+#define SOCKTRACE_VERSION "unknown" /* the Makefile sets it */
+#endif
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -28,11 +33,12 @@ static const char doc[] =
 	"Trace the life of every TCP socket: connect, accept, each state change\n"
 	"with the time spent in the state before, and close.\n"
 	"\n"
-	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..] [-L PORT,..]\n"
-	"                 [-D PORT,..] [-4|-6] [-c COMM] [--timeline] [--list-attach]\n"
-	"                 [--attach=auto|fentry|kprobe|tracepoint] [--no-syscall-hooks]\n"
-	"                 [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
-	"                 [--max-sockets=N] [--max-listeners=N] [--btf=FILE]\n"
+	"USAGE: socktrace [-T] [-v] [-j] [-o FILE] [-p PID,..] [-P PORT,..]\n"
+	"         [-L PORT,..] [-D PORT,..] [-4|-6] [-c COMM] [--timeline]\n"
+	"         [--list-attach] [--attach=auto|fentry|kprobe|tracepoint]\n"
+	"         [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
+	"         [--no-syscall-hooks] [--max-sockets=N]\n"
+	"         [--max-listeners=N] [--btf=FILE] [--version]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -40,13 +46,13 @@ static const char doc[] =
 	"    socktrace                    # trace all TCP sockets\n"
 	"    socktrace -T                 # with wall-clock timestamps\n"
 	"    socktrace -p 181,182         # sockets owned by pids 181 or 182\n"
-	"    socktrace -P 80,443          # connections with port 80 or 443 at either end\n"
+	"    socktrace -P 80,443          # port 80 or 443 at either end\n"
 	"    socktrace -L 8080 -6         # IPv6 sockets with local port 8080\n"
 	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
 	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
 	"    socktrace --list-attach      # show how each hook attaches on this kernel\n"
-	"    socktrace --attach=kprobe    # use kprobes where a hook offers them, or fail\n";
+	"    socktrace --attach=kprobe    # kprobes where a hook offers them, or fail\n";
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID[,PID...]", 0, "Only sockets owned by these processes", 0 },
@@ -87,6 +93,7 @@ static const struct argp_option options[] = {
 	  "at least 8192); connections to others have no owner until accept()", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", 0 },
+	{ "version", OPT_VERSION, NULL, 0, "Print the version and exit", 0 },
 	{ 0 },
 };
 
@@ -351,6 +358,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_USAGE:
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		cfg->show_help = true;
+		break;
+	case OPT_VERSION:
+		printf("socktrace %s\n", SOCKTRACE_VERSION);
 		cfg->show_help = true;
 		break;
 	case ARGP_KEY_ARG:

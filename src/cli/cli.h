@@ -39,7 +39,7 @@ struct config {
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
 	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */
-	bool show_help;   /* -h/--help was printed: exit 0 */
+	bool show_help;   /* --help, --usage or --version was printed: exit 0 */
 };
 
 /* Exit statuses socktrace uses. */
