@@ -9,8 +9,9 @@
 #   make check      the quick lane: build, unit tests, one e2e pass on this kernel (root)
 #   make bench      measure what tracing costs a loopback workload (root)
 #   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel's BTF
-#   make install    install the binary, man page and bash completion under
-#                   $(DESTDIR)$(PREFIX) (sbin/, share/); make uninstall removes them
+#   make install    install the binary, man page, bash completion and systemd unit
+#                   under $(DESTDIR)$(PREFIX) (sbin/, share/, lib/systemd/system/);
+#                   make uninstall removes them
 # V=1 shows full commands.
 
 HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -53,7 +54,7 @@ WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUTPUT) $(LIBBPF_CFLAGS) -MMD -MP \
 	-DSOCKTRACE_VERSION='"$(VERSION)"'
-LDLIBS    += $(LIBBPF_LIBS) -lelf -lz -pthread
+LDLIBS    += $(LIBBPF_LIBS) -lelf -lz -lmicrohttpd -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Iinclude -Ivmlinux/$(VMLINUX_ARCH) $(CLANG_BPF_SYS_INCLUDES) -MMD -MP
 
@@ -73,7 +74,7 @@ endif
 # Userspace modules of the tracer, in folders by the stage a record passes
 # through (src/*/); objects are built flat in $(OUTPUT). CORE_SRCS are pure
 # (no libbpf) and unit-tested.
-SRC_DIRS  := src src/cli src/attach src/load src/events src/output
+SRC_DIRS  := src src/cli src/attach src/load src/events src/output src/metrics
 SRC_INC   := $(addprefix -I,$(SRC_DIRS))
 vpath %.c $(SRC_DIRS)
 CFLAGS    += $(SRC_INC)
@@ -81,10 +82,10 @@ CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/wbuf.c src/output/fdio.c 
 	src/output/output.c src/events/percpu_rings.c src/output/sink.c src/output/sink_text.c \
 	src/output/sink_json.c src/output/sink_timeline.c src/output/sock_text.c \
 	src/events/decode.c src/load/kernel_btf.c src/events/prio_policy.c src/load/tables.c \
-	src/attach/loadlog.c src/events/pmerge.c
+	src/attach/loadlog.c src/events/pmerge.c src/metrics/metrics.c src/metrics/sink_metrics.c
 APP_SRCS  := src/main.c src/cli/env_check.c src/load/btf_cut.c src/attach/kernel_probes.c \
 	src/attach/kfilter.c src/attach/plan.c src/load/premade_maps.c src/events/prio.c src/tracer.c \
-	src/load/btf_id_sections.c src/events/events.c src/load/bpfobj.c
+	src/load/btf_id_sections.c src/events/events.c src/load/bpfobj.c src/metrics/serve.c
 CORE_OBJS := $(addprefix $(OUTPUT)/,$(notdir $(CORE_SRCS:.c=.o)))
 APP_OBJS  := $(addprefix $(OUTPUT)/,$(notdir $(APP_SRCS:.c=.o)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -101,7 +102,7 @@ all: deps
 deps:
 	$(Q)scripts/deps.sh $(if $(CROSS_SYSROOT),--cross)
 
-$(CROSS_SYSROOT):
+$(CROSS_SYSROOT): scripts/sysroot.sh
 	$(call msg,SYSROOT,$(SYSROOT) ($(DPKG_ARCH)))
 	$(Q)scripts/sysroot.sh $(DPKG_ARCH) $(SYSROOT)
 
@@ -292,15 +293,21 @@ else
 	$(Q)scripts/cross_vmlinux.sh $(DPKG_ARCH) $(VMLINUX)
 endif
 
-# The binary, its man page and its bash completion; DESTDIR stages them.
+# The binary, its man page, its bash completion and the systemd unit that
+# runs it as a metrics daemon; DESTDIR stages them.
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 INSTALLED := $(DESTDIR)$(PREFIX)/sbin/socktrace $(DESTDIR)$(PREFIX)/share/man/man8/socktrace.8 \
-	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socktrace
+	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socktrace \
+	$(DESTDIR)$(UNITDIR)/socktrace.service
 
 install: all
 	install -D -m 0755 $(OUTPUT)/socktrace $(DESTDIR)$(PREFIX)/sbin/socktrace
 	install -D -m 0644 docs/socktrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/socktrace.8
 	install -D -m 0644 contrib/socktrace.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socktrace
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' contrib/socktrace.service.in >$(DESTDIR)$(UNITDIR)/socktrace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/socktrace.service
 
 uninstall:
 	rm -f $(INSTALLED)

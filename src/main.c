@@ -10,10 +10,13 @@
 #include "env_check.h"
 #include "fdio.h"
 #include "kernel_btf.h"
+#include "metrics.h"
 #include "output.h"
 #include "plan.h"
 #include "prio.h"
+#include "serve.h"
 #include "sink.h"
+#include "sink_metrics.h"
 #include "tracer.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
@@ -41,14 +44,14 @@ static void install_signal_handlers(void)
  * would vanish: say so instead. */
 static bool output_has_a_place(const struct config *cfg, int closed_std)
 {
-	if (cfg->output || cfg->show_help || !(closed_std & 1 << STDOUT_FILENO))
+	if (cfg->output || cfg->quiet || cfg->show_help || !(closed_std & 1 << STDOUT_FILENO))
 		return true;
 	fprintf(stderr, "socktrace: standard output is closed; give -o FILE to write the trace "
 			"to a file\n");
 	return false;
 }
 
-static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
+static struct sink *open_trace_sink(const struct config *cfg, struct outbuf *out)
 {
 	const struct sink_opts opts = { .timestamps = cfg->timestamps };
 
@@ -57,6 +60,50 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out)
 	if (cfg->timeline)
 		return sink__new_timeline(out, &opts);
 	return sink__new_text(out, &opts);
+}
+
+/* The trace's sink; with --metrics, the metrics' in front of it (alone
+ * when the daemon is quiet). */
+static struct sink *open_sink(const struct config *cfg, struct outbuf *out, struct metrics *m)
+{
+	struct sink *trace = NULL;
+
+	if (!cfg->quiet && !(trace = open_trace_sink(cfg, out)))
+		return NULL;
+	return m ? sink__new_metrics(out, trace, m) : trace;
+}
+
+/* --metrics: the counters and their server, started before anything is
+ * loaded so that an address in use fails at once. Returns 0, or EXIT_USAGE
+ * (a bad address) or 1 after saying why. */
+static int start_metrics(const struct config *cfg, struct metrics **m,
+			 struct metrics_server **srv)
+{
+	char where[64];
+
+	if (!cfg->metrics.on)
+		return 0;
+	*m = metrics__new(cfg->metrics.top);
+	if (!*m) {
+		fprintf(stderr, "socktrace: --metrics: out of memory\n");
+		return 1;
+	}
+	*srv = metrics_server__start((const struct sockaddr *)&cfg->metrics.addr,
+				     cfg->metrics.addr_len, *m, stderr, where, sizeof(where));
+	if (!*srv)
+		return EXIT_USAGE;
+	fprintf(stderr, "socktrace: metrics at http://%s/metrics\n", where);
+	return 0;
+}
+
+/* socktrace_info's labels: the version and the attach plan. */
+static void describe_metrics(struct metrics *m, const struct plan *plan)
+{
+	char labels[512];
+	int n = snprintf(labels, sizeof(labels), "version=\"%s\",", SOCKTRACE_VERSION);
+
+	plan_labels(plan, labels + n, sizeof(labels) - (size_t)n);
+	metrics_set_info(m, labels);
 }
 
 /* --priority: unless normal, the reader (this thread) at idle priority,
@@ -91,7 +138,8 @@ static struct kernel_btf *open_btf_file(const char *path)
 
 /* Traces until a signal or an output error: the output opened, the
  * programs attached, records formatted into it. Returns the exit status. */
-static int trace(const struct config *cfg, struct tracer *tracer, const struct plan *plan)
+static int trace(const struct config *cfg, struct tracer *tracer, const struct plan *plan,
+		 struct metrics *m)
 {
 	struct outbuf *out = output_open(cfg->output, OUTBUF_SIZE);
 	struct sink *sink = NULL;
@@ -101,13 +149,15 @@ static int trace(const struct config *cfg, struct tracer *tracer, const struct p
 	if (!out)
 		return 1;
 	outbuf_watch_stop(out, &stop_requested);
-	sink = open_sink(cfg, out);
+	sink = open_sink(cfg, out, m);
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
 	if (tracer_start(tracer, plan, &cfg->filter, sink))
 		goto cleanup;
 	plan_announce(plan, stderr);
+	if (m)
+		describe_metrics(m, plan);
 	prio = start_reader_prio(cfg, tracer);
 	status = tracer_run(tracer, &stop_requested);
 	if (output_report_unwritten(out, stderr))
@@ -125,6 +175,8 @@ int main(int argc, char **argv)
 	struct kernel_btf *vmlinux = NULL, *btf_file = NULL;
 	struct plan *plan = NULL;
 	struct tracer *tracer = NULL;
+	struct metrics *metrics = NULL;
+	struct metrics_server *server = NULL;
 	bool usable;
 	int status, closed_std;
 
@@ -139,6 +191,9 @@ int main(int argc, char **argv)
 	if (env_check(KERNEL_BTF, cfg.btf))
 		return 1;
 	tracer_set_libbpf_logging(cfg.verbose);
+	status = cfg.list_attach ? 0 : start_metrics(&cfg, &metrics, &server);
+	if (status)
+		goto cleanup;
 
 	status = 1;
 	/* The tracer first: its maps are made while the plan probes. */
@@ -157,11 +212,13 @@ int main(int argc, char **argv)
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
 	if (usable && !cfg.list_attach)
-		status = trace(&cfg, tracer, plan);
+		status = trace(&cfg, tracer, plan, metrics);
 	else
 		status = usable ? 0 : 1;
 
 cleanup:
+	metrics_server__stop(server);
+	metrics__free(metrics);
 	tracer__free(tracer);
 	plan__free(plan);
 	kernel_btf__free(vmlinux);

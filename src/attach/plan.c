@@ -414,6 +414,23 @@ void plan_announce(const struct plan *p, FILE *out)
 	fflush(out);
 }
 
+size_t plan_labels(const struct plan *p, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (int h = 0; h < HOOK_COUNT; h++) {
+		int m = p->h[h].chosen;
+
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s=\"%s\"", h ? "," : "",
+				      hooks[h].name, m < 0 ? "none" : hooks[h].methods[m].label);
+	}
+	for (int e = 0; e < EVENTS_COUNT; e++)
+		if (p->events.verdict[e] == CHOSEN)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, ",events=\"%s\"",
+					      events_name((enum st_events)e));
+	return n;
+}
+
 int plan_apply(const struct plan *p, struct bpf_object *obj)
 {
 	for (int h = 0; h < HOOK_COUNT; h++) {

@@ -74,6 +74,10 @@ void plan_print(const struct plan *p, FILE *out);
  * printed once every hook is attached. */
 void plan_announce(const struct plan *p, FILE *out);
 
+/* The plan as Prometheus label pairs (state="tp_btf",...,events="rings")
+ * into buf, truncated to len; returns the length it needed. */
+size_t plan_labels(const struct plan *p, char *buf, size_t len);
+
 /* Enables autoload for the chosen programs only. Returns 0 or -errno. */
 int plan_apply(const struct plan *p, struct bpf_object *obj);
 

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <argp.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,9 @@ enum {
 	OPT_EVENTS,
 	OPT_BTF,
 	OPT_VERSION,
+	OPT_METRICS,
+	OPT_METRICS_TOP,
 };
-
-#ifndef SOCKTRACE_VERSION
-#define SOCKTRACE_VERSION "unknown" /* the Makefile sets it */
-#endif
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
@@ -38,7 +37,8 @@ static const char doc[] =
 	"         [--list-attach] [--attach=auto|fentry|kprobe|tracepoint]\n"
 	"         [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
 	"         [--no-syscall-hooks] [--max-sockets=N]\n"
-	"         [--max-listeners=N] [--btf=FILE] [--version]\n"
+	"         [--max-listeners=N] [--btf=FILE] [--metrics=[ADDR:]PORT]\n"
+	"         [--metrics-top=N] [--version]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -51,6 +51,7 @@ static const char doc[] =
 	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
 	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
+	"    socktrace --metrics=9464     # Prometheus metrics on 127.0.0.1:9464, no trace\n"
 	"    socktrace --list-attach      # show how each hook attaches on this kernel\n"
 	"    socktrace --attach=kprobe    # kprobes where a hook offers them, or fail\n";
 
@@ -67,6 +68,12 @@ static const struct argp_option options[] = {
 	{ "timeline", OPT_TIMELINE, NULL, 0,
 	  "Print each connection as a block once it closes (or at exit)", 0 },
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR: 127.0.0.1 unless given; "
+	  "an IPv4 address or [IPv6]); without -j, -o, -T or --timeline no trace is printed", 0 },
+	{ "metrics-top", OPT_METRICS_TOP, "N", 0,
+	  "Process names and listening ports with a metrics label of their own: the first N "
+	  "seen (default 50); the rest are counted as \"other\"", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf messages and event counters", 0 },
 	{ "list-attach", OPT_LIST_ATTACH, NULL, 0, "Print the attach plan and exit", 0 },
 	{ "attach", OPT_ATTACH, "METHOD", 0,
@@ -270,6 +277,47 @@ static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
+/* --metrics=[ADDR:]PORT: ADDR an IPv4 address or [IPv6], 127.0.0.1 if
+ * absent; PORT 1..65535. */
+static error_t parse_listen_addr(struct argp_state *state, const char *arg,
+				 struct metrics_cfg *out)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t hlen = colon ? (size_t)(colon - arg) : 0;
+	bool bracketed = hlen >= 2 && arg[0] == '[' && arg[hlen - 1] == ']';
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&out->addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->addr;
+	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+	uint32_t port;
+
+	if (bracketed)
+		hlen -= 2;
+	if (colon && (!hlen || hlen >= sizeof(host)))
+		goto bad;
+	if (colon) {
+		memcpy(host, arg + bracketed, hlen);
+		host[hlen] = 0;
+	}
+	memset(&out->addr, 0, sizeof(out->addr));
+	if (!bracketed && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		out->addr_len = sizeof(*in4);
+	} else if (bracketed && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		out->addr_len = sizeof(*in6);
+	} else {
+		goto bad;
+	}
+	if (parse_count(state, "--metrics", colon ? colon + 1 : arg, 1, 65535, &port))
+		return EINVAL;
+	in4->sin_port = htons((uint16_t)port); /* sin_port and sin6_port share their place */
+	return 0;
+bad:
+	argp_error(state, "invalid value '%s' for --metrics: expected [ADDR:]PORT, ADDR an "
+			  "IPv4 address or an IPv6 one in brackets", arg);
+	return EINVAL;
+}
+
 /* -j, --timeline, -o, -T: what the output looks like and where it goes. */
 static error_t parse_output_opt(int key, char *arg, struct argp_state *state, struct config *cfg)
 {
@@ -290,11 +338,20 @@ static error_t parse_output_opt(int key, char *arg, struct argp_state *state, st
 	case 'T':
 		cfg->timestamps = true;
 		break;
+	case OPT_METRICS:
+		cfg->metrics.on = true;
+		return parse_listen_addr(state, arg, &cfg->metrics);
+	case OPT_METRICS_TOP:
+		return parse_count(state, "--metrics-top", arg, 1, CLI_MAX_METRICS_TOP,
+				   &cfg->metrics.top);
 	case ARGP_KEY_END:
 		if (cfg->json && cfg->timeline) {
 			argp_error(state, "--timeline is a text view; it does not combine with -j");
 			return EINVAL;
 		}
+		/* A metrics daemon prints no trace unless asked for one. */
+		cfg->quiet = cfg->metrics.on &&
+			     !(cfg->json || cfg->timeline || cfg->output || cfg->timestamps);
 		return ARGP_ERR_UNKNOWN; /* the end is every parser's */
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -383,6 +440,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->attach = METHOD_NONE;
 	cfg->events = EVENTS_AUTO;
+	cfg->metrics.top = CLI_METRICS_TOP;
 	/* ARGP_NO_EXIT: argp prints the error and its --help hint, then returns. */
 	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
 	return err ? EXIT_USAGE : 0;

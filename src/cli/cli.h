@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "events.h"
 #include "plan.h"
@@ -12,6 +13,8 @@
 #include "tables.h"
 
 #define CLI_MAX_PORTS 1024 /* per port option */
+#define CLI_METRICS_TOP 50        /* --metrics-top's default */
+#define CLI_MAX_METRICS_TOP 10000
 
 /* What to keep; every kind given must match (AND), any value of a list may
  * (OR). Applied in the kernel. */
@@ -25,12 +28,22 @@ struct filter_cfg {
 	bool has_comm;
 };
 
+/* --metrics: where to serve, and the labels' bound. */
+struct metrics_cfg {
+	bool on;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	uint32_t top; /* --metrics-top */
+};
+
 struct config {
 	struct filter_cfg filter;
 	bool json;        /* -j: NDJSON instead of text */
 	bool timeline;    /* --timeline: a block per connection when it closes */
 	const char *output; /* -o: file (".gz": gzip); NULL: stdout */
 	bool timestamps;  /* -T: wall-clock time on each line */
+	struct metrics_cfg metrics;
+	bool quiet;       /* --metrics without -j, -o, -T or --timeline: no trace */
 	bool verbose;     /* -v: libbpf messages and counters at exit */
 	bool list_attach; /* --list-attach: print the attach plan and exit */
 	enum st_method attach; /* --attach: METHOD_NONE (auto), _FENTRY, _KPROBE, _TRACEPOINT */
@@ -41,6 +54,10 @@ struct config {
 	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */
 	bool show_help;   /* --help, --usage or --version was printed: exit 0 */
 };
+
+#ifndef SOCKTRACE_VERSION
+#define SOCKTRACE_VERSION "unknown" /* the Makefile sets it */
+#endif
 
 /* Exit statuses socktrace uses. */
 enum { EXIT_USAGE = 2 };

@@ -1,7 +1,8 @@
 #!/bin/sh
 # PID 1 of the arm64 VM (busybox, from an initramfs that holds the arm64
 # socktrace and the libraries it links). Traces a busybox httpd and wget
-# pair once per attach method given on the kernel command line
+# pair once per attach method given on the kernel command line, with
+# --metrics scraped once before the stop,
 # (sockarm.methods=auto,kprobe,tracepoint/ringbuf,...: METHOD[/EVENTS]) and prints each run's JSON and stderr to
 # the console between "@@begin NAME" and "@@end NAME" lines, which
 # tests/arm64/run.sh cuts out for tests/arm64/smoke.bats to check on the host.
@@ -37,7 +38,8 @@ for run in $(echo "$methods" | tr , ' '); do
 	attach=${run%%/*}
 	events=auto
 	case "$run" in */*) events=${run#*/} ;; esac
-	socktrace -j --attach="$attach" --events="$events" -o "/tmp/$m.json" 2>"/tmp/$m.err" &
+	socktrace -j --attach="$attach" --events="$events" -o "/tmp/$m.json" --metrics=9464 \
+		2>"/tmp/$m.err" &
 	tracer=$!
 	i=0
 	while ! grep -q "tracing" "/tmp/$m.err" && [ $i -lt 600 ] && kill -0 $tracer 2>/dev/null; do
@@ -54,6 +56,8 @@ for run in $(echo "$methods" | tr , ' '); do
 	wget -q -O /dev/null http://127.0.0.1:8081/ 2>/dev/null
 	echo "refused=$?" >>"/tmp/$m.err"
 	sleep 0.5
+	wget -q -O "/tmp/$m.metrics" http://127.0.0.1:9464/metrics
+	echo "scrape=$?" >>"/tmp/$m.err"
 	kill -INT $tracer
 	wait $tracer
 	echo "rc=$?" >>"/tmp/$m.err"
@@ -62,6 +66,7 @@ for run in $(echo "$methods" | tr , ' '); do
 	echo "httpd=$server wget-page=$(cat /tmp/page)" >>"/tmp/$m.err"
 	section "$m.json" "/tmp/$m.json"
 	section "$m.err" "/tmp/$m.err"
+	section "$m.metrics" "/tmp/$m.metrics"
 done
 echo "@@done"
 poweroff -f

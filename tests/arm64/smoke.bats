@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # What socktrace traced in the arm64 VM (tests/arm64/guest.sh, cut out by
 # tests/arm64/run.sh into ARM64_OUT): a busybox httpd served one wget, and
-# a second wget was refused, once per attach method.
+# a second wget was refused, once per attach method; --metrics was scraped.
 
 setup() {
 	: "${ARM64_OUT:?run by tests/arm64/run.sh}"
@@ -48,6 +48,13 @@ check_run() {
 	jq -e -s 'any(.[]; .event == "close" and .rport == 8081 and .cause == "refused")' "$json"
 	# Nothing lost.
 	! jq -e -s 'any(.[]; .event == "lost")' "$json"
+	# --metrics, scraped before the stop, counted the same: the wget's
+	# connect and httpd's accept on 8080, the refused one (the scrape's own
+	# connect is a third, counted if its record was read before the reply).
+	grep -qx "scrape=0" "$err"
+	grep -qx 'socktrace_connections_accepted_total{port="8080"} 1' "$ARM64_OUT/$f.metrics"
+	grep -qx 'socktrace_connections_closed_total{cause="refused"} 1' "$ARM64_OUT/$f.metrics"
+	grep -qxE 'socktrace_connections_opened_total\{direction="connect",comm="wget"\} [23]' "$ARM64_OUT/$f.metrics"
 	# What traced it, for README's Supported kernels table (tests/run.sh).
 	[ -z "${E2E_TRACED:-}" ] || grep -o 'tracing ([^)]*)' "$err" >>"$E2E_TRACED"
 }

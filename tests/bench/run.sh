@@ -52,6 +52,8 @@ hz=$(getconf CLK_TCK)
 
 # name|command|how its events are counted (counters: socktrace's -v counters,
 # which the floor tracer prints the same way; lines: output lines - header)
+# [|scrape: GET /metrics every 100 ms while the load runs]
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 variants=(
 	"socktrace text >/dev/null|$ST -v|counters|/dev/null"
 	"socktrace text > file|$ST -v|counters|$tmp/out.txt"
@@ -67,6 +69,9 @@ variants=(
 	"socktrace -j --events=perfbuf|$ST -v -j --events=perfbuf -o $tmp/out.json|counters|/dev/null"
 	"socktrace -j -o x.json.gz|$ST -v -j -o $tmp/out.json.gz|counters|/dev/null"
 	"socktrace no-match filter|$ST -v -p $idle|counters|/dev/null"
+	# A metrics daemon, alone and with the trace into a file, scraped.
+	"socktrace --metrics|$ST -v --metrics=$mport|counters|/dev/null|scrape"
+	"socktrace --metrics -j > file|$ST -v --metrics=$mport -j -o $tmp/out.json|counters|/dev/null|scrape"
 	"floor: no-op program|$FLOOR noop|counters|/dev/null"
 	"floor: records, dropped|$FLOOR ring|counters|/dev/null"
 	"floor: records > file|$FLOOR ring -o $tmp/floor.bin|counters|/dev/null"
@@ -98,7 +103,7 @@ echo "bench: $ROUNDS rounds of $CONNS connections, $THREADS client threads, $PAY
 load() { "${LOADGEN_NETNS[@]}" "$LOADGEN" -t "$THREADS" -n "$CONNS" -s "$PAYLOAD" -d "$LISTENERS"; }
 for round in $(seq "$ROUNDS"); do
 	for v in "${variants[@]}"; do
-		IFS='|' read -r name cmd kind out <<<"$v"
+		IFS='|' read -r name cmd kind out scrape <<<"$v"
 		# Odd rounds run the untraced load first, even rounds after the traced
 		# one, so a machine that speeds up or slows down within a pair does
 		# not favour one side.
@@ -109,10 +114,16 @@ for round in $(seq "$ROUNDS"); do
 		pid=$!
 		[ "$kind" = counters ] && mark="tracing (" || mark=
 		wait_ready "$pid" "$err" "$mark"
+		scraper=
+		if [ -n "$scrape" ]; then
+			while curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"; do sleep 0.1; done &
+			scraper=$!
+		fi
 		c0=$(cpu_ns "$pid")
 		traced=$(load)
 		sleep 0.1 # the tracer drains what the load left in its ring buffer
 		c1=$(cpu_ns "$pid")
+		[ -z "$scraper" ] || { kill "$scraper"; wait "$scraper" 2>/dev/null || true; }
 		hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 		kill -INT "$pid"
 		wait "$pid" || true

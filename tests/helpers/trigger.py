@@ -24,10 +24,14 @@
       listen on N ports (PORT 0: ports the kernel picks) and print "ports
       P1,P2,...", connect once to each, accept each after all have
       connected, close each orderly (the client first) and the listeners.
+  trigger.py scan HOST PORT --count N
+      connect once to each of ports PORT..PORT+N-1, as a port scan does;
+      print "refused R", the number of them that refused.
 """
 import argparse
 import ast
 import ctypes
+import errno
 import os
 import socket
 import struct
@@ -140,9 +144,19 @@ def listeners(host: str, port: int, count: int) -> None:
         s.close()
 
 
+def scan(host: str, port: int, count: int) -> None:
+    refused = 0
+    for p in range(port, port + count):
+        with socket.socket(family_of(host), socket.SOCK_STREAM) as s:
+            s.settimeout(2)
+            if s.connect_ex((host, p)) == errno.ECONNREFUSED:
+                refused += 1
+    print(f"refused {refused}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["connect", "serve", "hold", "listeners"])
+    ap.add_argument("mode", choices=["connect", "serve", "hold", "listeners", "scan"])
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--name", help="comm to run as, a Python string literal")
@@ -161,6 +175,8 @@ def main() -> None:
         hold(a.host, a.port, a.count, a.wait_for)
     elif a.mode == "listeners":
         listeners(a.host, a.port, a.count)
+    elif a.mode == "scan":
+        scan(a.host, a.port, a.count)
     elif a.mode == "connect":
         connect(a.host, a.port, a.count, a.reset, a.send, a.timeout, a.pause, a.wait_for)
     else:

@@ -15,14 +15,17 @@ teardown() {
 	rm -rf "$STAGE"
 }
 
-@test "make install DESTDIR= lays out the binary, the man page and the completion; uninstall removes them" {
+@test "make install DESTDIR= lays out the binary, the man page, the completion and the unit; uninstall removes them" {
 	run make -s -C "$REPO" OUTPUT="$BUILD" DESTDIR="$STAGE" PREFIX=/usr/local install
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(stat -c %a "$STAGE/usr/local/sbin/socktrace")" = 755 ]
 	[ "$(stat -c %a "$STAGE/usr/local/share/man/man8/socktrace.8")" = 644 ]
 	[ "$(stat -c %a "$STAGE/usr/local/share/bash-completion/completions/socktrace")" = 644 ]
-	[ "$(find "$STAGE" -type f | wc -l)" -eq 3 ]
+	[ "$(stat -c %a "$STAGE/usr/local/lib/systemd/system/socktrace.service")" = 644 ]
+	grep -qx 'ExecStart=/usr/local/sbin/socktrace --metrics=127.0.0.1:9464' \
+		"$STAGE/usr/local/lib/systemd/system/socktrace.service"
+	[ "$(find "$STAGE" -type f | wc -l)" -eq 4 ]
 	run make -s -C "$REPO" OUTPUT="$BUILD" DESTDIR="$STAGE" PREFIX=/usr/local uninstall
 	[ "$status" -eq 0 ]
 	[ "$(find "$STAGE" -type f | wc -l)" -eq 0 ]
@@ -50,6 +53,18 @@ teardown() {
 		grep -qF -- "$opt" <<<"$page" || missing="$missing $opt"
 	done
 	[ -z "$missing" ] || { echo "not in the man page:$missing"; false; }
+}
+
+@test "systemd-analyze verify accepts the unit make install writes" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	# PREFIX (not DESTDIR) in the stage, so that ExecStart's binary exists
+	run make -s -C "$REPO" OUTPUT="$BUILD" PREFIX="$STAGE/usr" install
+	[ "$status" -eq 0 ]
+	MANPATH="$STAGE/usr/share/man" run --separate-stderr systemd-analyze verify "$STAGE/usr/lib/systemd/system/socktrace.service"
+	echo "$output$stderr"
+	[ "$status" -eq 0 ]
+	# what it warns about is ours to fix too
+	[ -z "$(grep -v 'Unit is bound to inactive unit\|sys-kernel-tracing.mount' <<<"$stderr")" ]
 }
 
 # complete WORDS...: what the bash completion offers for the last word.

@@ -1,5 +1,6 @@
 /* cli_parse: accepted options set the config, bad ones return EXIT_USAGE
  * with a message on stderr naming the option. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -220,6 +221,50 @@ int main(void)
 		fclose(stdout);
 		stdout = saved;
 		CHECK(rc == 0 && cfg.show_help, "--help asks main to exit 0");
+	}
+	{
+		char **v = ARGV("--metrics=9464");
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&cfg.metrics.addr;
+		CHECK(cli_parse(2, v, &cfg) == 0 && cfg.metrics.on, "--metrics=PORT parses");
+		CHECK(a->sin_family == AF_INET && ntohs(a->sin_port) == 9464 &&
+			      ntohl(a->sin_addr.s_addr) == INADDR_LOOPBACK,
+		      "--metrics=PORT: 127.0.0.1 by default");
+		CHECK(cfg.quiet && cfg.metrics.top == CLI_METRICS_TOP,
+		      "--metrics alone: no trace; the default label bound");
+	}
+	{
+		char **v = ARGV("--metrics=[::]:9100", "-j", "--metrics-top=7");
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&cfg.metrics.addr;
+		CHECK(cli_parse(4, v, &cfg) == 0, "--metrics=[IPv6]:PORT parses");
+		CHECK(a->sin6_family == AF_INET6 && ntohs(a->sin6_port) == 9100 &&
+			      cfg.metrics.addr_len == sizeof(*a),
+		      "--metrics=[::]:9100 is IPv6 port 9100");
+		CHECK(!cfg.quiet && cfg.metrics.top == 7, "--metrics with -j traces; --metrics-top=7");
+	}
+	{
+		char **v = ARGV("--metrics=0.0.0.0:9464");
+		CHECK(cli_parse(2, v, &cfg) == 0 &&
+			      ((const struct sockaddr_in *)&cfg.metrics.addr)->sin_addr.s_addr == 0,
+		      "--metrics=0.0.0.0:PORT: every address, when asked");
+	}
+	{
+		const char *bad[] = { "--metrics=", "--metrics=::1:80", "--metrics=host:80",
+				      "--metrics=1.2.3.4:", "--metrics=:80", "--metrics=[::1]",
+				      "--metrics=65536", "--metrics=[1.2.3.4]:80", "--metrics-top=0" };
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *v[] = { "socktrace", (char *)bad[i], NULL };
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s is a usage error naming the option", bad[i]);
+			CHECK(parse_capturing(2, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+				      strstr(err, "--metrics"),
+			      name);
+		}
+	}
+	{
+		char **v = ARGV("-j");
+		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.metrics.on && !cfg.quiet,
+		      "without --metrics: no metrics, a trace");
 	}
 	return check_done();
 }
