@@ -82,7 +82,8 @@ CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/wbuf.c src/output/fdio.c 
 	src/output/output.c src/events/percpu_rings.c src/output/sink.c src/output/sink_text.c \
 	src/output/sink_json.c src/output/sink_timeline.c src/output/sock_text.c \
 	src/events/decode.c src/load/kernel_btf.c src/events/prio_policy.c src/load/tables.c \
-	src/attach/loadlog.c src/events/pmerge.c src/metrics/metrics.c src/metrics/sink_metrics.c
+	src/attach/loadlog.c src/events/pmerge.c src/metrics/metrics.c src/metrics/sink_metrics.c \
+	src/output/rotate.c
 APP_SRCS  := src/main.c src/cli/env_check.c src/load/btf_cut.c src/attach/kernel_probes.c \
 	src/attach/kfilter.c src/attach/plan.c src/load/premade_maps.c src/events/prio.c src/tracer.c \
 	src/load/btf_id_sections.c src/events/events.c src/load/bpfobj.c src/metrics/serve.c

@@ -141,7 +141,8 @@ static struct kernel_btf *open_btf_file(const char *path)
 static int trace(const struct config *cfg, struct tracer *tracer, const struct plan *plan,
 		 struct metrics *m)
 {
-	struct outbuf *out = output_open(cfg->output, OUTBUF_SIZE);
+	const struct output_rotation rot = { cfg->rotate_size, cfg->rotate_keep };
+	struct outbuf *out = output_open(cfg->output, OUTBUF_SIZE, &rot);
 	struct sink *sink = NULL;
 	struct reader_prio *prio;
 	int status = 1;

@@ -24,6 +24,7 @@ enum {
 	OPT_VERSION,
 	OPT_METRICS,
 	OPT_METRICS_TOP,
+	OPT_ROTATE,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -38,7 +39,7 @@ static const char doc[] =
 	"         [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
 	"         [--no-syscall-hooks] [--max-sockets=N]\n"
 	"         [--max-listeners=N] [--btf=FILE] [--metrics=[ADDR:]PORT]\n"
-	"         [--metrics-top=N] [--version]\n"
+	"         [--metrics-top=N] [--rotate=SIZE[,KEEP]] [--version]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -52,6 +53,7 @@ static const char doc[] =
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
 	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
 	"    socktrace --metrics=9464     # Prometheus metrics on 127.0.0.1:9464, no trace\n"
+	"    socktrace -j -o t.json --rotate=100M,10  # t.json.N.gz: the last 10 of 100 MiB\n"
 	"    socktrace --list-attach      # show how each hook attaches on this kernel\n"
 	"    socktrace --attach=kprobe    # kprobes where a hook offers them, or fail\n";
 
@@ -65,6 +67,10 @@ static const struct argp_option options[] = {
 	{ "comm", 'c', "NAME", 0, "Only sockets owned by processes with this name", 0 },
 	{ "json", 'j', NULL, 0, "Write one JSON object per line (NDJSON)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (mode 0600; gzip if it ends in .gz)", 0 },
+	{ "rotate", OPT_ROTATE, "SIZE[,KEEP]", 0,
+	  "With -o FILE: once FILE holds SIZE bytes (K, M, G: KiB, MiB, GiB; at least 4K), "
+	  "at a line's end rename it to FILE.N and gzip that to FILE.N.gz, keeping the KEEP "
+	  "newest (default 10)", 0 },
 	{ "timeline", OPT_TIMELINE, NULL, 0,
 	  "Print each connection as a block once it closes (or at exit)", 0 },
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
@@ -277,6 +283,35 @@ static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
 	return 0;
 }
 
+/* --rotate=SIZE[,KEEP]: SIZE in bytes, or with K, M or G (powers of 1024). */
+static error_t parse_rotate(struct argp_state *state, const char *arg, struct config *cfg)
+{
+	char *end = (char *)arg;
+	unsigned long long v = 0;
+	uint32_t keep = CLI_ROTATE_KEEP;
+	int shift = 0;
+
+	errno = 0;
+	if (*arg >= '0' && *arg <= '9')
+		v = strtoull(arg, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	}
+	if (end == arg || (*end && *end != ',') || errno || v > (1ull << 40) >> shift ||
+	    v << shift < CLI_ROTATE_MIN) {
+		argp_error(state, "invalid value '%s' for --rotate: expected SIZE[,KEEP], SIZE at "
+				  "least 4K (e.g. 100M,10)", arg);
+		return EINVAL;
+	}
+	if (*end == ',' && parse_count(state, "--rotate's KEEP", end + 1, 1, 1000, &keep))
+		return EINVAL;
+	cfg->rotate_size = (size_t)(v << shift);
+	cfg->rotate_keep = keep;
+	return 0;
+}
+
 /* --metrics=[ADDR:]PORT: ADDR an IPv4 address or [IPv6], 127.0.0.1 if
  * absent; PORT 1..65535. */
 static error_t parse_listen_addr(struct argp_state *state, const char *arg,
@@ -338,6 +373,8 @@ static error_t parse_output_opt(int key, char *arg, struct argp_state *state, st
 	case 'T':
 		cfg->timestamps = true;
 		break;
+	case OPT_ROTATE:
+		return parse_rotate(state, arg, cfg);
 	case OPT_METRICS:
 		cfg->metrics.on = true;
 		return parse_listen_addr(state, arg, &cfg->metrics);
@@ -347,6 +384,16 @@ static error_t parse_output_opt(int key, char *arg, struct argp_state *state, st
 	case ARGP_KEY_END:
 		if (cfg->json && cfg->timeline) {
 			argp_error(state, "--timeline is a text view; it does not combine with -j");
+			return EINVAL;
+		}
+		if (cfg->rotate_size && (!cfg->output || !strcmp(cfg->output, "-"))) {
+			argp_error(state, "--rotate rotates the file -o names; give -o FILE");
+			return EINVAL;
+		}
+		if (cfg->rotate_size && strlen(cfg->output) > 3 &&
+		    !strcmp(cfg->output + strlen(cfg->output) - 3, ".gz")) {
+			argp_error(state, "--rotate keeps the live file plain (rotated ones are "
+					  "gzipped): give -o a name without .gz");
 			return EINVAL;
 		}
 		/* A metrics daemon prints no trace unless asked for one. */

@@ -15,6 +15,8 @@
 #define CLI_MAX_PORTS 1024 /* per port option */
 #define CLI_METRICS_TOP 50        /* --metrics-top's default */
 #define CLI_MAX_METRICS_TOP 10000
+#define CLI_ROTATE_MIN 4096       /* --rotate's least SIZE */
+#define CLI_ROTATE_KEEP 10        /* --rotate's default KEEP */
 
 /* What to keep; every kind given must match (AND), any value of a list may
  * (OR). Applied in the kernel. */
@@ -41,6 +43,8 @@ struct config {
 	bool json;        /* -j: NDJSON instead of text */
 	bool timeline;    /* --timeline: a block per connection when it closes */
 	const char *output; /* -o: file (".gz": gzip); NULL: stdout */
+	size_t rotate_size;   /* --rotate: SIZE in bytes; 0: no rotation */
+	unsigned rotate_keep; /* --rotate: KEEP */
 	bool timestamps;  /* -T: wall-clock time on each line */
 	struct metrics_cfg metrics;
 	bool quiet;       /* --metrics without -j, -o, -T or --timeline: no trace */

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "fdio.h"
+#include "rotate.h"
 
 /* Once a stop is requested, how long a write waits for a reader that has
  * stopped reading before the rest of the output is given up. */
@@ -25,6 +26,9 @@ struct outbuf {
 	size_t unwritten_lines;            /* given up at a stop */
 	bool cut;                          /* the last line written is cut short */
 	int err;
+	struct rotator *rot; /* --rotate: the file is rotated at rotate_at bytes */
+	size_t rotate_at;
+	size_t file_bytes; /* written to the current file */
 	size_t len;
 	size_t cap;
 	char *data;
@@ -67,8 +71,18 @@ void outbuf__free(struct outbuf *ob)
 		gzclose(ob->gz);
 	if (ob->flags & OUTBUF_OWNS_FD)
 		close(ob->fd);
+	rotator__free(ob->rot);
 	free(ob->data);
 	free(ob);
+}
+
+void outbuf_rotate(struct outbuf *ob, struct rotator *r, size_t at)
+{
+	struct stat st;
+
+	ob->rot = r;
+	ob->rotate_at = at;
+	ob->file_bytes = fstat(ob->fd, &st) ? 0 : (size_t)st.st_size;
 }
 
 /* gzip: one deflate per flush, synced so a reader can decompress what has
@@ -135,6 +149,44 @@ static void give_up(struct outbuf *ob, size_t done)
 		ob->cut = true;
 }
 
+/* data[from..to) into the current file; 0 or -errno. */
+static int write_range(struct outbuf *ob, size_t from, size_t to)
+{
+	size_t done = 0;
+	int err = fd_write_until(ob->fd, ob->data + from, to - from, ob->stop, STOP_GRACE_MS, &done);
+
+	ob->file_bytes += done;
+	if (err == -ECANCELED)
+		give_up(ob, from + done);
+	return err;
+}
+
+/* --rotate: once the file would pass rotate_at, what is buffered up to its
+ * last line's end goes into it, it is rotated, and the rest goes into the
+ * new file: a line is never split between two files. */
+static int flush_rotating(struct outbuf *ob)
+{
+	size_t cut = ob->len;
+	const char *nl;
+	int err, fd;
+
+	if (ob->file_bytes + ob->len >= ob->rotate_at &&
+	    (nl = memrchr(ob->data, '\n', ob->len)))
+		cut = (size_t)(nl + 1 - ob->data);
+	err = write_range(ob, 0, cut);
+	if (err || ob->file_bytes < ob->rotate_at || !cut || ob->data[cut - 1] != '\n')
+		return err ? err : cut < ob->len ? write_range(ob, cut, ob->len) : 0;
+	fd = rotator_rotate(ob->rot);
+	if (fd >= 0) {
+		if (ob->flags & OUTBUF_OWNS_FD)
+			close(ob->fd);
+		ob->fd = fd;
+		ob->file_bytes = 0;
+	}
+	/* a failed rotation was reported; the trace goes on in the same file */
+	return cut < ob->len ? write_range(ob, cut, ob->len) : 0;
+}
+
 int outbuf_flush(struct outbuf *ob)
 {
 	size_t done = 0;
@@ -153,9 +205,13 @@ int outbuf_flush(struct outbuf *ob)
 		errno = 0;
 		return gz_flush(ob);
 	}
-	ob->err = fd_write_until(ob->fd, ob->data, ob->len, ob->stop, STOP_GRACE_MS, &done);
-	if (ob->err == -ECANCELED)
-		give_up(ob, done);
+	if (ob->rot) {
+		ob->err = flush_rotating(ob);
+	} else {
+		ob->err = fd_write_until(ob->fd, ob->data, ob->len, ob->stop, STOP_GRACE_MS, &done);
+		if (ob->err == -ECANCELED)
+			give_up(ob, done);
+	}
 	ob->len = 0;
 	return ob->err;
 }

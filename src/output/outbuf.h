@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct outbuf;
+struct rotator;
 
 enum outbuf_flags {
 	OUTBUF_GZIP = 1 << 0,    /* gzip-compress (zlib), trailer written by outbuf_finish */
@@ -16,6 +17,11 @@ enum outbuf_flags {
 
 struct outbuf *outbuf__new(int fd, size_t capacity, unsigned flags);
 void outbuf__free(struct outbuf *ob);
+
+/* --rotate (plain files that the outbuf owns only): from now on the file is
+ * rotated through r once it reaches at bytes, at a line's end; r is freed
+ * with ob. */
+void outbuf_rotate(struct outbuf *ob, struct rotator *r, size_t at);
 
 /* Flushes and, for gzip, writes the trailer. Returns 0 or -errno. Output
  * written after it is discarded. */

@@ -1,5 +1,7 @@
 #include "output.h"
 
+#include "rotate.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,8 +62,9 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-struct outbuf *output_open(const char *path, size_t capacity)
+struct outbuf *output_open(const char *path, size_t capacity, const struct output_rotation *rot)
 {
+	struct rotator *r = NULL;
 	struct outbuf *ob;
 	int fd;
 
@@ -70,12 +73,19 @@ struct outbuf *output_open(const char *path, size_t capacity)
 	fd = open_output_file(path);
 	if (fd < 0)
 		return NULL;
+	if (rot && rot->size && !(r = rotator__new(path, rot->keep, open_output_file, stderr)))
+		goto oom;
 	ob = outbuf__new(fd, capacity, OUTBUF_OWNS_FD | (ends_with(path, ".gz") ? OUTBUF_GZIP : 0));
-	if (!ob) {
-		fprintf(stderr, "socktrace: cannot set up output to %s: out of memory\n", path);
-		close(fd);
-	}
+	if (!ob)
+		goto oom;
+	if (r)
+		outbuf_rotate(ob, r, rot->size);
 	return ob;
+oom:
+	fprintf(stderr, "socktrace: cannot set up output to %s: out of memory\n", path);
+	rotator__free(r);
+	close(fd);
+	return NULL;
 }
 
 int output_report_unwritten(const struct outbuf *ob, FILE *f)

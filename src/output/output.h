@@ -8,11 +8,19 @@
 
 #include "outbuf.h"
 
+/* --rotate=SIZE,KEEP; size 0: none. */
+struct output_rotation {
+	size_t size;
+	unsigned keep;
+};
+
 /* path NULL: stdout. Otherwise the file is created with mode 0600 (an
  * existing one is truncated only if it is a regular file we own with a
  * single link), a symlink is never followed, and a name ending in ".gz" is
- * gzip-compressed. Prints why and returns NULL on failure. */
-struct outbuf *output_open(const char *path, size_t capacity);
+ * gzip-compressed. rot (NULL: none): the file is rotated (rotate.h) at a
+ * line's end once it holds rot->size bytes. Prints why and returns NULL on
+ * failure. */
+struct outbuf *output_open(const char *path, size_t capacity, const struct output_rotation *rot);
 
 /* After the run: says on f what a stop gave up because the output's reader
  * had stopped reading. Returns 1 if it gave up anything, else 0. */

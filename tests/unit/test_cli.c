@@ -266,5 +266,30 @@ int main(void)
 		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.metrics.on && !cfg.quiet,
 		      "without --metrics: no metrics, a trace");
 	}
+	{
+		char **v = ARGV("-o", "t.json", "--rotate=100M,7");
+		CHECK(cli_parse(4, v, &cfg) == 0 && cfg.rotate_size == 100u << 20 &&
+			      cfg.rotate_keep == 7,
+		      "--rotate=100M,7: 100 MiB, keep 7");
+	}
+	{
+		char **v = ARGV("-o", "t.json", "--rotate=4096");
+		CHECK(cli_parse(4, v, &cfg) == 0 && cfg.rotate_size == 4096 &&
+			      cfg.rotate_keep == CLI_ROTATE_KEEP,
+		      "--rotate=4096: bytes, the default KEEP");
+	}
+	{
+		const char *bad[] = { "--rotate=4095", "--rotate=1X", "--rotate=M", "--rotate=1M,",
+				      "--rotate=1M,1001", "--rotate=2000G", "--rotate=-1M" };
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *v[] = { "socktrace", "-o", "t.json", (char *)bad[i], NULL };
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s is a usage error naming --rotate", bad[i]);
+			CHECK(parse_capturing(4, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
+				      strstr(err, "--rotate"),
+			      name);
+		}
+	}
 	return check_done();
 }

@@ -26,7 +26,7 @@ static int quiet_open(const char *path, struct outbuf **ob)
 	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
 
 	dup2(null, STDERR_FILENO);
-	*ob = output_open(path, 64);
+	*ob = output_open(path, 64, NULL);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(null);
