@@ -198,7 +198,8 @@ int main(int argc, char **argv)
 
 	status = 1;
 	/* The tracer first: its maps are made while the plan probes. */
-	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events);
+	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events,
+			      &(struct tracer_load_opts){ cfg.no_fast_start, cfg.btf });
 	if (!tracer)
 		goto cleanup;
 	vmlinux = kernel_btf__open(KERNEL_BTF); /* NULL: the plan says what that rules out */

@@ -41,6 +41,7 @@ struct tracer {
 	int nlinks;
 	struct sink *sink;
 	bool verbose;
+	struct tracer_load_opts load;
 	int64_t mono_to_unix_ns;
 	uint64_t lost_reported, skipped_reported;
 	uint64_t sock_full_reported, listener_full_reported;
@@ -220,15 +221,17 @@ static int size_tables(struct tracer_obj *o, const struct table_sizes *tables)
 	return err;
 }
 
-int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
-		    enum st_events events)
+int tracer_open_obj(struct tracer_obj *o, bool fast, const char *btf_path,
+		    const struct table_sizes *tables, enum st_events events)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	char path[32];
 	int err = 0;
 
 	*o = (struct tracer_obj){ .core_fd = -1, .events = events };
-	if (cut) {
+	if (!fast) {
+		opts.btf_custom_path = btf_path;
+	} else {
 		/* libbpf reads the file when loading; tracer_load_obj fills it
 		 * in while premade_maps works. */
 		o->core_fd = memfd_create("socktrace-core-btf", MFD_CLOEXEC);
@@ -244,7 +247,7 @@ int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *ta
 		err = size_rings(o);
 	if (!err)
 		err = size_tables(o, tables);
-	if (!err)
+	if (!err && fast)
 		o->premade_maps = premade_maps__start(o->skel->obj, premade);
 	if (err)
 		tracer_close_obj(o);
@@ -306,7 +309,8 @@ static enum st_events first_events(int forced)
 	return forced >= 0 ? (enum st_events)forced : EVENTS_RINGS;
 }
 
-struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
+struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events,
+			    const struct tracer_load_opts *lo)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
 	struct host_size host;
@@ -322,11 +326,13 @@ struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events)
 	t->obj.core_fd = -1;
 	t->verbose = verbose;
 	t->tables = tables;
+	t->load = *lo;
 	t->ncpus = libbpf_num_possible_cpus();
 	t->secs = btf_id_sections__new();
 	err = !t->secs	      ? -errno
 	      : t->ncpus <= 0 ? t->ncpus
-			      : tracer_open_obj(&t->obj, true, &tables, first_events(events));
+			      : tracer_open_obj(&t->obj, !lo->plain, lo->btf_path, &tables,
+						first_events(events));
 	if (err) {
 		fprintf(stderr, "socktrace: opening the BPF object failed: %s\n", strerror(-err));
 		tracer__free(t);
@@ -420,7 +426,7 @@ static int load_events(struct tracer *t, struct plan *plan, const struct filter_
 
 	for (int tries = 0; tries < 3 * HOOK_COUNT; tries++) {
 		if (!t->obj.skel)
-			err = tracer_open_obj(&t->obj, true, &t->tables, e);
+			err = tracer_open_obj(&t->obj, !t->load.plain, t->load.btf_path, &t->tables, e);
 		if (err) {
 			snprintf(why, why_len, "opening its object failed: %s", strerror(-err));
 			return err;
@@ -447,7 +453,7 @@ int tracer_load(struct tracer *t, struct plan *plan, const struct filter_cfg *fi
 	char why[256] = "";
 	int err = -EINVAL;
 
-	btf_id_sections_use(t->secs, vmlinux);
+	btf_id_sections_use(t->secs, t->load.plain ? NULL : vmlinux);
 	plan_events_forced(plan, events);
 	for (int e = first_events(events); e < EVENTS_COUNT; e++) {
 		bool last = events >= 0 || e == EVENTS_COUNT - 1;

@@ -35,11 +35,13 @@ struct tracer_obj {
 };
 
 /* Open; configure (tracer_configure), then load with CO-RE against types
- * (the kernel's BTF, or --btf's), which must outlive the object. Return 0 or -errno. Without cut, libbpf reads
- * the kernel's BTF itself (tests compare the two). tables: the tables'
- * sizes (NULL: the object's own). */
-int tracer_open_obj(struct tracer_obj *o, bool cut, const struct table_sizes *tables,
-		    enum st_events events);
+ * (the kernel's BTF, or --btf's), which must outlive the object. Return 0
+ * or -errno. Without fast, libbpf does it all (--no-fast-start; tests
+ * compare the two): CO-RE against the file btf_path (NULL: the kernel's
+ * BTF, which libbpf reads itself), and libbpf makes the maps. tables: the
+ * tables' sizes (NULL: the object's own). */
+int tracer_open_obj(struct tracer_obj *o, bool fast, const char *btf_path,
+		    const struct table_sizes *tables, enum st_events events);
 int tracer_load_obj(struct tracer_obj *o, const struct kernel_btf *types, bool verbose);
 /* Destroys the skeleton too. Fine on an object already closed or that
  * tracer_open_obj failed to open. */
@@ -54,12 +56,20 @@ int tracer_configure(struct socktrace_bpf *skel, const struct plan *plan,
 /* Routes libbpf's messages to stderr when verbose, drops them otherwise. */
 void tracer_set_libbpf_logging(bool verbose);
 
+/* How the tracer loads its object: the fast start (src/load/), or, with
+ * plain, libbpf alone, CO-RE against btf_path (--btf; NULL: the kernel's). */
+struct tracer_load_opts {
+	bool plain;
+	const char *btf_path;
+};
+
 /* Opens the BPF object of the first transport to try (events: --events's,
- * an enum st_events or EVENTS_AUTO) and starts making its biggest maps, so
- * that this overlaps the attach plan's probes. tables: the sizes asked
- * for, 0 where the host decides (tables_size()). Prints why and returns
- * NULL on failure. */
-struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events);
+ * an enum st_events or EVENTS_AUTO) and, unless lo->plain, starts making
+ * its biggest maps, so that this overlaps the attach plan's probes.
+ * tables: the sizes asked for, 0 where the host decides (tables_size()).
+ * Prints why and returns NULL on failure. */
+struct tracer *tracer__open(bool verbose, struct table_sizes tables, int events,
+			    const struct tracer_load_opts *lo);
 /* Loads what the plan chose, with the filters set, programs that attach
  * by BTF id found in vmlinux (the kernel's BTF; NULL: it has none) and
  * CO-RE against types (vmlinux or --btf's); both must outlive the

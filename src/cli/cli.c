@@ -25,6 +25,7 @@ enum {
 	OPT_METRICS,
 	OPT_METRICS_TOP,
 	OPT_ROTATE,
+	OPT_NO_FAST_START,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -37,7 +38,7 @@ static const char doc[] =
 	"         [-L PORT,..] [-D PORT,..] [-4|-6] [-c COMM] [--timeline]\n"
 	"         [--list-attach] [--attach=auto|fentry|kprobe|tracepoint]\n"
 	"         [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
-	"         [--no-syscall-hooks] [--max-sockets=N]\n"
+	"         [--no-syscall-hooks] [--no-fast-start] [--max-sockets=N]\n"
 	"         [--max-listeners=N] [--btf=FILE] [--metrics=[ADDR:]PORT]\n"
 	"         [--metrics-top=N] [--rotate=SIZE[,KEEP]] [--version]\n"
 	"\n"
@@ -95,6 +96,9 @@ static const struct argp_option options[] = {
 	  "Never attach to syscalls:* tracepoints (they cost the connect and accept hooks' "
 	  "runs, and put every syscall on the host on a slower path): on a kernel without "
 	  "fentry and kprobes, no ACCEPT events and CONNECT at the next state change", 0 },
+	{ "no-fast-start", OPT_NO_FAST_START, NULL, 0,
+	  "Load with libbpf alone: CO-RE against the whole kernel BTF, maps made by libbpf, "
+	  "BTF ids found by libbpf (a slower start; a way around the fast one)", 0 },
 	{ "priority", OPT_PRIORITY, "PRIO", 0,
 	  "idle (default): read events in CPU time the host leaves unused, raised to real-time "
 	  "priority only while behind; normal: always at normal priority", 0 },
@@ -406,8 +410,8 @@ static error_t parse_output_opt(int key, char *arg, struct argp_state *state, st
 	return 0;
 }
 
-/* --attach, --events, --btf, --priority, --no-syscall-hooks, --max-*: how
- * the tracer meets the kernel. */
+/* --attach, --events, --btf, --priority, --no-syscall-hooks,
+ * --no-fast-start, --max-*: how the tracer meets the kernel. */
 static error_t parse_kernel_opt(int key, char *arg, struct argp_state *state, struct config *cfg)
 {
 	switch (key) {
@@ -426,6 +430,9 @@ static error_t parse_kernel_opt(int key, char *arg, struct argp_state *state, st
 		return parse_priority(state, arg, &cfg->normal_priority);
 	case OPT_NO_SYSCALL_HOOKS:
 		cfg->no_syscall_hooks = true;
+		return 0;
+	case OPT_NO_FAST_START:
+		cfg->no_fast_start = true;
 		return 0;
 	case OPT_MAX_SOCKETS:
 		return parse_count(state, "--max-sockets", arg, 16, TABLES_MAX_SOCKETS,

@@ -55,6 +55,7 @@ struct config {
 	const char *btf;       /* --btf: kernel types for CO-RE; NULL: the kernel's own */
 	bool normal_priority; /* --priority=normal: the reader never runs at idle priority */
 	bool no_syscall_hooks; /* --no-syscall-hooks: no method on syscalls:* tracepoints */
+	bool no_fast_start;    /* --no-fast-start: load with libbpf alone (src/load/ off) */
 	struct table_sizes tables; /* --max-sockets, --max-listeners; 0: sized from the host */
 	bool show_help;   /* --help, --usage or --version was printed: exit 0 */
 };

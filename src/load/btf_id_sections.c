@@ -40,10 +40,14 @@ static int prepare_load(struct bpf_program *prog, struct bpf_prog_load_opts *opt
 	char name[128];
 	int id;
 
-	if (!k->owner->kernel)
-		return -ENOENT;
-	snprintf(name, sizeof(name), k->btf_name, target);
-	id = kernel_btf_find(k->owner->kernel, name, k->btf_kind);
+	if (k->owner->kernel) {
+		snprintf(name, sizeof(name), k->btf_name, target);
+		id = kernel_btf_find(k->owner->kernel, name, k->btf_kind);
+	} else {
+		/* libbpf's way (--no-fast-start): it reads the kernel's
+		 * whole BTF, once per program. */
+		id = libbpf_find_vmlinux_btf_id(target, k->type);
+	}
 	if (id < 0)
 		return id;
 	opts->attach_btf_id = (__u32)id;

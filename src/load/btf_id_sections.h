@@ -19,8 +19,9 @@ struct btf_id_sections *btf_id_sections__new(void);
 void btf_id_sections__free(struct btf_id_sections *s);
 
 /* The kernel BTF the ids are looked up in, from then on; it must outlive
- * the load. Until set, or if NULL (unreadable), loading such a program
- * fails with ENOENT. */
+ * the load. Until set, or if NULL (no kernel BTF, or --no-fast-start),
+ * libbpf finds each id itself (libbpf_find_vmlinux_btf_id(), which reads
+ * the kernel's whole BTF every time). */
 void btf_id_sections_use(struct btf_id_sections *s, const struct kernel_btf *kernel);
 
 #endif

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		secs = btf_id_sections__new();
 	if (secs)
 		btf_id_sections_use(secs, vmlinux);
-	if (secs && !tracer_open_obj(&obj, true, NULL, EVENTS_RINGS))
+	if (secs && !tracer_open_obj(&obj, true, NULL, NULL, EVENTS_RINGS))
 		skel = obj.skel;
 	if (!skel || tracer_configure(skel, plan, &cfg.filter))
 		goto out;

@@ -113,6 +113,19 @@ curl_traced() {
 	[ -z "${E2E_TRACED:-}" ] || grep -o 'tracing ([^)]*)' "$TRACE_ERR" >>"$E2E_TRACED"
 }
 
+@test "smoke: --no-fast-start: libbpf alone loads what the plan chose and traces curl the same" {
+	start_http_server "$PORT" 127.0.0.1
+	start_tracer_or_skip -j --no-fast-start
+	run_curl "http://127.0.0.1:$PORT/"
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	curl_traced
+	# libbpf read the kernel's BTF itself; socktrace cut none and made no map.
+	grep -q "loading kernel BTF" "$TRACE_ERR"
+	! grep -q "^socktrace: CO-RE against" "$TRACE_ERR"
+	! grep -q "skipping creation (preset fd" "$TRACE_ERR"
+}
+
 # socktrace_without_btf DIR: a wrapper in DIR that runs $SOCKTRACE where
 # /sys/kernel/btf is empty (a tmpfs in its own mount namespace), as on a
 # kernel built without BTF; the wrapper's pid is socktrace's.

@@ -56,7 +56,7 @@ static int load(struct loaded *l, const struct kernel_btf *vmlinux, const struct
 	struct bpf_program *prog;
 	int err;
 
-	err = tracer_open_obj(&obj, cut, NULL, EVENTS_RINGS);
+	err = tracer_open_obj(&obj, cut, NULL, NULL, EVENTS_RINGS);
 	if (err)
 		return err;
 	err = tracer_configure(obj.skel, plan, filter);

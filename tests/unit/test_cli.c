@@ -169,6 +169,13 @@ int main(void)
 		      "--no-syscall-hooks takes no value");
 	}
 	{
+		char **v = ARGV("-v");
+		char **plain = ARGV("--no-fast-start");
+
+		CHECK(cli_parse(2, v, &cfg) == 0 && !cfg.no_fast_start, "the fast start by default");
+		CHECK(cli_parse(2, plain, &cfg) == 0 && cfg.no_fast_start, "--no-fast-start");
+	}
+	{
 		char **v = ARGV("-4", "-6");
 		CHECK(parse_capturing(3, v, &cfg, err, sizeof(err)) == EXIT_USAGE &&
 			      strstr(err, "-4 and -6"),
