@@ -160,12 +160,20 @@ take_vm_results() {
 # (empty: this machine's apt sources), once per attach method of METHODS;
 # the log names each pass "LABEL METHOD". KNOWN_NO_LOAD: why socktrace does
 # not load on that kernel yet (smoke.bats then skips, saying so).
+# A guest kernel that locked up (tests/vm/run.sh exits 123) is booted once
+# more; the log and the matrix say so.
 run_vm_cell() {
-	local out=$build_abs/vm/results-$1 rc=0
-	rm -f "$out.tap" "$out.matrix"
-	VM_SUITE=$2 VM_KERNEL=$3 "$here"/vm/run.sh "$build" env E2E_KERNEL_LABEL="$1" \
-		E2E_ONLY="$4" E2E_METHODS="$5" SMOKE_KNOWN_NO_LOAD="${6:-}" \
-		RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
+	local out=$build_abs/vm/results-$1 rc try
+	for try in 1 2; do
+		rc=0
+		rm -f "$out.tap" "$out.matrix"
+		VM_SUITE=$2 VM_KERNEL=$3 "$here"/vm/run.sh "$build" env E2E_KERNEL_LABEL="$1" \
+			E2E_ONLY="$4" E2E_METHODS="$5" SMOKE_KNOWN_NO_LOAD="${6:-}" \
+			RESULTS="$out" tests/run.sh "$build" e2e || rc=$?
+		[ "$rc" -eq 123 ] && [ "$try" -eq 1 ] || break
+		echo "# vm $1: the guest kernel locked up (soft lockup); booting it once more" | tee -a "$log"
+		echo "vm $1: the guest kernel locked up once; booted again" >>"$matrix"
+	done
 	take_vm_results "$out" "$rc"
 }
 

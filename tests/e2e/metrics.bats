@@ -49,7 +49,20 @@ start_prometheus() {
 		--storage.tsdb.path="$BATS_TEST_TMPDIR/tsdb" \
 		--web.listen-address="127.0.0.1:$PROM_PORT" >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 3>&- &
 	PROM_PID=$!
-	wait_for curl -sf "http://127.0.0.1:$PROM_PORT/-/ready"
+	wait_long 60 curl -sf "http://127.0.0.1:$PROM_PORT/-/ready"
+}
+
+# wait_long SECS CMD...: wait_for, for up to SECS (Prometheus under TCG
+# takes its time).
+wait_long() {
+	local i n=$(($1 * 10))
+	shift
+	for i in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for: $*" >&2
+	return 1
 }
 
 # promql QUERY: the value of QUERY's only result now, from Prometheus.
@@ -80,7 +93,7 @@ scraped_after() {
 	python3 "$TRIGGER" connect 127.0.0.1 "$rport" --count $k --reset --name "'rstclient'"
 	sleep 0.5 # the resets' last transitions
 	t=$(date +%s.%N)
-	wait_for scraped_after "$t"
+	wait_long 30 scraped_after "$t"
 
 	[ "$(promql "socktrace_connections_opened_total{direction=\"connect\",comm=\"curl\"}")" = $((n + m)) ]
 	[ "$(promql "socktrace_connections_opened_total{direction=\"connect\",comm=\"rstclient\"}")" = $k ]
