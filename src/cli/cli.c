@@ -298,10 +298,9 @@ static error_t parse_rotate(struct argp_state *state, const char *arg, struct co
 	errno = 0;
 	if (*arg >= '0' && *arg <= '9')
 		v = strtoull(arg, &end, 10);
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
+	if (*end && strchr("KkMmGg", *end)) {
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : 30;
+		end++;
 	}
 	if (end == arg || (*end && *end != ',') || errno || v > (1ull << 40) >> shift ||
 	    v << shift < CLI_ROTATE_MIN) {
