@@ -83,10 +83,12 @@ scraped_after() {
 	closed=$(free_port)
 	rport=$(free_port)
 	start_http_server "$PORT" 127.0.0.1
+	start_tracer --metrics="127.0.0.1:$MPORT" -P "$PORT,$closed,$rport"
+	# after the tracer: with fexit or a kretprobe on accept, an accept()
+	# already waiting when they attach is not seen
 	python3 "$TRIGGER" serve 127.0.0.1 "$rport" --name "'rstserver'" >/dev/null 3>&- &
 	TRIGGER_PID=$!
 	wait_for is_listening "$rport"
-	start_tracer --metrics="127.0.0.1:$MPORT" -P "$PORT,$closed,$rport"
 	start_prometheus
 	for _ in $(seq $n); do run_curl "http://127.0.0.1:$PORT/"; done
 	for _ in $(seq $m); do run_curl "http://127.0.0.1:$closed/"; done
