@@ -79,7 +79,7 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out, stru
 static int start_metrics(const struct config *cfg, struct metrics **m,
 			 struct metrics_server **srv)
 {
-	char where[64];
+	char where[96];
 
 	if (!cfg->metrics.on)
 		return 0;
@@ -142,7 +142,8 @@ static int trace(const struct config *cfg, struct tracer *tracer, const struct p
 		 struct metrics *m)
 {
 	const struct output_rotation rot = { cfg->rotate_size, cfg->rotate_keep };
-	struct outbuf *out = output_open(cfg->output, OUTBUF_SIZE, &rot);
+	struct outbuf *out = cfg->quiet ? output_open_nowhere()
+					: output_open(cfg->output, OUTBUF_SIZE, &rot);
 	struct sink *sink = NULL;
 	struct reader_prio *prio;
 	int status = 1;

@@ -62,6 +62,19 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+struct outbuf *output_open_nowhere(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	struct outbuf *ob = fd >= 0 ? outbuf__new(fd, 64, OUTBUF_OWNS_FD) : NULL;
+
+	if (!ob) {
+		fprintf(stderr, "socktrace: cannot open /dev/null: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return ob;
+}
+
 struct outbuf *output_open(const char *path, size_t capacity, const struct output_rotation *rot)
 {
 	struct rotator *r = NULL;

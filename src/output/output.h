@@ -22,6 +22,10 @@ struct output_rotation {
  * failure. */
 struct outbuf *output_open(const char *path, size_t capacity, const struct output_rotation *rot);
 
+/* Where a quiet --metrics daemon's (empty) trace goes: /dev/null, so that
+ * its standard output, a pipe that closes, cannot stop it. */
+struct outbuf *output_open_nowhere(void);
+
 /* After the run: says on f what a stop gave up because the output's reader
  * had stopped reading. Returns 1 if it gave up anything, else 0. */
 int output_report_unwritten(const struct outbuf *ob, FILE *f);

@@ -224,3 +224,19 @@ s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("u
 	[ "$(value 'socktrace_connections_opened_total{direction="connect",comm="curl"}')" = 1 ]
 	[ "$(value 'socktrace_connections_opened_total{direction="accept",comm="python3"}')" = 1 ]
 }
+
+@test "metrics: a quiet daemon does not stop when its standard output's reader goes away" {
+	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
+	# stdout a pipe whose reader has exited
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	(exec 3<"$BATS_TEST_TMPDIR/fifo"; exec 3<&-) &
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" --metrics="$MPORT" >"$BATS_TEST_TMPDIR/fifo" 2>"$TRACE_ERR" 3>&- &
+	TRACER_PID=$!
+	wait_for tracer_started
+	grep -q '^socktrace: tracing (' "$TRACE_ERR"
+	sleep 1
+	kill -0 "$TRACER_PID"
+	scrape | grep -q '^socktrace_info{'
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+}
