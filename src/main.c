@@ -158,8 +158,10 @@ static int trace(const struct config *cfg, struct tracer *tracer, const struct p
 	if (tracer_start(tracer, plan, &cfg->filter, sink))
 		goto cleanup;
 	plan_announce(plan, stderr);
-	if (m)
+	if (m) {
 		describe_metrics(m, plan);
+		metrics_set_rings(m, tracer_ring(tracer));
+	}
 	prio = start_reader_prio(cfg, tracer);
 	status = tracer_run(tracer, &stop_requested);
 	if (output_report_unwritten(out, stderr))

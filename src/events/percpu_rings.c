@@ -174,3 +174,21 @@ uint64_t percpu_rings_capacity(const struct percpu_rings *r)
 {
 	return r->mask + 1;
 }
+
+double percpu_rings_fullest(const struct percpu_rings *r)
+{
+	uint64_t most = 0;
+
+	for (unsigned c = 0; c < r->ncpus; c++) {
+		uint64_t head = __atomic_load_n(&r->pos[c].head, __ATOMIC_RELAXED);
+		uint64_t tail = __atomic_load_n(&r->pos[c].tail, __ATOMIC_RELAXED);
+
+		/* Read in this order, a head can only be behind its tail by a
+		 * drain in between: nothing waits then. */
+		if (head > tail && head - tail > most)
+			most = head - tail;
+	}
+	if (most > r->mask + 1)
+		most = r->mask + 1; /* the kernel side never reserves past it */
+	return (double)most / (double)(r->mask + 1);
+}

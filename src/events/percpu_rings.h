@@ -47,4 +47,8 @@ void percpu_rings_positions(const struct percpu_rings *r, uint64_t *reserved, ui
 /* Slots per CPU. */
 uint64_t percpu_rings_capacity(const struct percpu_rings *r);
 
+/* The fullest CPU's ring: its slots reserved and not yet read, as a
+ * fraction of its slots (0 to 1); any thread. */
+double percpu_rings_fullest(const struct percpu_rings *r);
+
 #endif

@@ -70,6 +70,7 @@ struct metrics {
 	unsigned top;
 	size_t size; /* of live */
 	char *info;
+	const struct percpu_rings *rings;
 	double start_time;
 	struct counters *live;
 };
@@ -116,6 +117,13 @@ int metrics_set_info(struct metrics *m, const char *labels)
 	pthread_mutex_unlock(&m->lock);
 	free(old);
 	return 0;
+}
+
+void metrics_set_rings(struct metrics *m, const struct percpu_rings *r)
+{
+	pthread_mutex_lock(&m->lock);
+	m->rings = r;
+	pthread_mutex_unlock(&m->lock);
 }
 
 void metrics__free(struct metrics *m)
@@ -345,7 +353,7 @@ static void render_states(FILE *f, const struct counters *c)
 }
 
 static void render_health(FILE *f, const struct metrics *m, const char *info,
-			  const struct counters *c)
+			  const struct counters *c, const struct percpu_rings *rings)
 {
 	static const char *const why[LOSSES] = { "ring_full", "skipped", "socket_table",
 						 "listener_table" };
@@ -355,6 +363,13 @@ static void render_health(FILE *f, const struct metrics *m, const char *info,
 	for (int w = 0; w < LOSSES; w++)
 		fprintf(f, "socktrace_events_lost_total{reason=\"%s\"} %llu\n", why[w],
 			(unsigned long long)c->lost[w]);
+	if (rings) {
+		/* Read now, not counted: what waits for the reader at this moment. */
+		head(f, "ring_fill_ratio", "gauge",
+		     "The fullest CPU's event ring: records waiting for the reader, as a fraction "
+		     "of its slots (full: new records are lost).");
+		fprintf(f, "socktrace_ring_fill_ratio %.4f\n", percpu_rings_fullest(rings));
+	}
 	head(f, "info", "gauge", "The tracer: its version and how each hook is attached.");
 	fprintf(f, "socktrace_info{%s} 1\n", info);
 	head(f, "start_time_seconds", "gauge", "When the tracer started, in seconds since the epoch.");
@@ -364,6 +379,7 @@ static void render_health(FILE *f, const struct metrics *m, const char *info,
 int metrics_render(struct metrics *m, FILE *f)
 {
 	struct counters *c = malloc(m->size);
+	const struct percpu_rings *rings;
 	char *info;
 
 	if (!c)
@@ -371,6 +387,7 @@ int metrics_render(struct metrics *m, FILE *f)
 	pthread_mutex_lock(&m->lock);
 	memcpy(c, m->live, m->size);
 	info = strdup(m->info);
+	rings = m->rings;
 	pthread_mutex_unlock(&m->lock);
 	if (!info) {
 		free(c);
@@ -380,7 +397,7 @@ int metrics_render(struct metrics *m, FILE *f)
 	render_accepts(f, c, m->top);
 	render_closes(f, c);
 	render_states(f, c);
-	render_health(f, m, info, c);
+	render_health(f, m, info, c, rings);
 	free(info);
 	free(c);
 	return ferror(f) ? -ENOMEM : 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "percpu_rings.h"
 #include "sink.h"
 
 struct metrics;
@@ -21,6 +22,11 @@ void metrics__free(struct metrics *m);
 /* The label pairs of socktrace_info (e.g. version="0.1.0",state="tp_btf"),
  * copied; until set, socktrace_info has none. Returns 0 or -ENOMEM. */
 int metrics_set_info(struct metrics *m, const char *labels);
+
+/* The per-CPU rings, whose fill a scrape reads (socktrace_ring_fill_ratio);
+ * until set, or NULL (the other transports), the metric is left out. r
+ * must outlive the scrapes (the server is stopped before it is freed). */
+void metrics_set_rings(struct metrics *m, const struct percpu_rings *r);
 
 /* The reader's side: one record, or count lost for why. */
 void metrics_record(struct metrics *m, const struct st_record *r);

@@ -240,3 +240,40 @@ s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("u
 	stop_tracer
 	[ "$TRACER_RC" -eq 0 ]
 }
+
+@test "metrics: a reader stuck on its output: the ring fill says so, the losses are counted, the fill falls back" {
+	local fifo=$BATS_TEST_TMPDIR/fifo fill lost hold drain events
+	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
+	mkfifo "$fifo"
+	sleep 600 <"$fifo" 3>&- & # holds the pipe open, never reads
+	hold=$!
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" --metrics="$MPORT" -j -P "$PORT" >"$fifo" 2>"$TRACE_ERR" 3>&- &
+	TRACER_PID=$!
+	wait_for tracer_started
+	grep -q '^socktrace: tracing (' "$TRACE_ERR"
+	events=$(sed -nE 's/^socktrace: tracing \(.*events=([a-z]+)\).*/\1/p' "$TRACE_ERR")
+	if [ "$events" != rings ]; then
+		# the other transports' fill is not read: the series is left out
+		! scrape | grep -q '^socktrace_ring_fill_ratio'
+		kill "$hold"
+		skip "events=$events here: the fill is the per-CPU rings'"
+	fi
+	# about 14 records a connection: more than both CPUs' rings hold
+	"$LOADGEN" -t 2 -n 3000 -p "$PORT" >/dev/null
+	fill=$(value socktrace_ring_fill_ratio)
+	lost=$(value 'socktrace_events_lost_total{reason="ring_full"}')
+	echo "stuck: fill $fill, lost $lost"
+	awk -v f="$fill" 'BEGIN { exit !(f > 0.9) }'
+	cat "$fifo" >/dev/null 3>&- &
+	drain=$!
+	wait_for sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qE '^socktrace_events_lost_total\{reason=\"ring_full\"\} [1-9]'"
+	sleep 0.5
+	fill=$(value socktrace_ring_fill_ratio)
+	lost=$(value 'socktrace_events_lost_total{reason="ring_full"}')
+	echo "reading again: fill $fill, lost $lost"
+	awk -v f="$fill" 'BEGIN { exit !(f < 0.1) }'
+	stop_tracer
+	kill "$hold" "$drain" 2>/dev/null || true
+	[ "$TRACER_RC" -eq 0 ]
+	grep -E "^socktrace: $lost events lost" "$TRACE_ERR"
+}

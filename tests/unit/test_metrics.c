@@ -158,10 +158,38 @@ static void check_closes(void)
 	metrics__free(m);
 }
 
+/* The rings' fill, read at each scrape; left out until they are set. */
+static void check_ring_fill(void)
+{
+	static struct st_close slots[2 * 8];
+	static struct st_ring_pos pos[2];
+	struct percpu_rings *r = percpu_rings__new(slots, pos, 2, 3);
+	struct metrics *m = metrics__new(2);
+	char *t;
+
+	t = render(m);
+	CHECK(!strstr(t, "socktrace_ring_fill_ratio"), "no rings (ring buffer, perf buffers): no fill");
+	free(t);
+	metrics_set_rings(m, r);
+	pos[1].head = 2;
+	t = render(m);
+	CHECK(has(t, "# TYPE socktrace_ring_fill_ratio gauge") &&
+		      has(t, "socktrace_ring_fill_ratio 0.2500"),
+	      "2 of 8 slots waiting on the fullest CPU: 0.25");
+	free(t);
+	pos[1].tail = 2;
+	t = render(m);
+	CHECK(has(t, "socktrace_ring_fill_ratio 0.0000"), "read: read again at the next scrape");
+	free(t);
+	metrics__free(m);
+	percpu_rings__free(r);
+}
+
 int main(void)
 {
 	check_labels();
 	check_histograms();
 	check_closes();
+	check_ring_fill();
 	return check_done();
 }

@@ -100,6 +100,18 @@ int main(void)
 	CHECK(m->pos[0].tail == 2 && m->pos[1].tail == 3, "both CPUs' slots given back");
 	percpu_rings_positions(r, &reserved, &read);
 	CHECK(reserved == 5 && read == 5, "positions summed over CPUs");
+	CHECK(percpu_rings_fullest(r) == 0.0, "all read: the fullest ring is empty");
+	/* The fullest CPU's share of its slots, not the sum over CPUs. */
+	m->pos[0].head += 2;
+	m->pos[1].head += 6;
+	CHECK(percpu_rings_fullest(r) == 0.75, "6 of 8 waiting on CPU 1, 2 on CPU 0: 0.75");
+	m->pos[1].head += 5;
+	CHECK(percpu_rings_fullest(r) == 1.0, "never more than full");
+	m->pos[0].head -= 2;
+	m->pos[1].head -= 11;
+	m->pos[1].tail += 1; /* a drain between the reads of head and tail */
+	CHECK(percpu_rings_fullest(r) == 0.0, "a tail past its head: nothing waits");
+	m->pos[1].tail -= 1;
 
 	/* A program interrupted between its slot and its number: the later
 	 * slot holds the lower number, and goes first. */
