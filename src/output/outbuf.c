@@ -28,7 +28,7 @@ struct outbuf {
 	int err;
 	struct rotator *rot; /* --rotate: the file is rotated at rotate_at bytes */
 	size_t rotate_at;
-	size_t file_bytes; /* written to the current file */
+	size_t file_bytes; /* written to the current file since it began or a rotation failed */
 	size_t len;
 	size_t cap;
 	char *data;
@@ -181,9 +181,11 @@ static int flush_rotating(struct outbuf *ob)
 		if (ob->flags & OUTBUF_OWNS_FD)
 			close(ob->fd);
 		ob->fd = fd;
-		ob->file_bytes = 0;
 	}
-	/* a failed rotation was reported; the trace goes on in the same file */
+	/* A failed rotation was reported; the trace goes on in the same file
+	 * and the next try comes after another rotate_at bytes, not at every
+	 * flush (a message each time would flood a daemon's log). */
+	ob->file_bytes = 0;
 	return cut < ob->len ? write_range(ob, cut, ob->len) : 0;
 }
 

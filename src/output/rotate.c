@@ -216,6 +216,10 @@ int rotator_rotate(struct rotator *r)
 	fd = r->open_file(r->path);
 	if (fd < 0) {
 		rename(aside, r->path); /* keep writing where we were */
+		fprintf(r->err,
+			"socktrace: --rotate: %s was not rotated (above: why); it grows on, and "
+			"the next try comes after another SIZE\n",
+			r->path);
 		return -EIO;
 	}
 	if (enqueue(r, r->next))

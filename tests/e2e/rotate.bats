@@ -15,6 +15,7 @@ setup() {
 
 teardown() {
 	cleanup_processes
+	! mountpoint -q "$DIR" || umount "$DIR"
 }
 
 # emitted: the kernel's count of records sent, from -v's last line.
@@ -73,6 +74,24 @@ joined() {
 	# the 1500 connections are all there, client and server side
 	[ "$(jq -s '[.[] | select(.event == "connect")] | length' "$BATS_TEST_TMPDIR/all.json")" -eq 1500 ]
 	[ "$(jq -s '[.[] | select(.event == "close" and .cause == "fin")] | length' "$BATS_TEST_TMPDIR/all.json")" -eq 3000 ]
+}
+
+@test "rotate: no room for a new file: said once a SIZE, not at every write; the trace goes on whole in the old one" {
+	mount -t tmpfs -o size=64M,nr_inodes=2 tmpfs "$DIR" # the folder and the live file
+	start_tracer -v -j -o "$DIR/t.json" --rotate=1M -P "$PORT"
+	"$LOADGEN" -t 2 -n 1500 -p "$PORT" >/dev/null
+	stop_tracer
+	[ "$TRACER_RC" -eq 0 ]
+	local size tries got lost
+	size=$(stat -c %s "$DIR/t.json")
+	tries=$(grep -c 'was not rotated' "$TRACE_ERR")
+	grep -m1 'cannot open output file .*No space left on device' "$TRACE_ERR"
+	echo "$size bytes, $tries tries"
+	[ "$tries" -ge 1 ] && [ "$tries" -le $((size / 1048576)) ]
+	[ "$(ls "$DIR")" = t.json ]
+	read -r got lost <<<"$(emitted)"
+	[ "$lost" -eq 0 ]
+	[ "$(jq -c . "$DIR/t.json" | wc -l)" -eq "$got" ]
 }
 
 @test "rotate: KEEP newest stay, numbering goes on from the files already there" {
