@@ -5,8 +5,9 @@
 #     unit  C unit tests (TAP)
 #     e2e   bats end-to-end tests on this kernel, once per method of
 #           E2E_METHODS (default "auto tracepoint auto/ringbuf auto/perfbuf",
-#           all but auto on some files only; "auto" forces nothing; METHOD/EVENTS forces --events=EVENTS too;
-#           METHOD@FILE,... runs only those files, like E2E_ONLY)
+#           all but auto on some files only; "auto" forces nothing;
+#           METHOD/EVENTS forces --events=EVENTS too; METHOD@FILE,... runs
+#           only those files, like E2E_ONLY)
 #     fuzz  the libFuzzer targets, FUZZ_SECONDS (default 30) each
 #     san   unit and e2e (auto) again with the ASan+UBSan build in BUILD_DIR/san
 #     vm    the e2e tests in a VM running Debian 12's 6.1 kernel (tests/vm),
@@ -73,7 +74,7 @@ run_e2e() {
 	local host_lean="@cli.bats,close.bats,btf_cut.bats,lifecycle.bats,reliability.bats,smoke.bats"
 	# The other transports hand the output the same decoded records: the
 	# metrics and rotation tests, which test what comes after, run in auto.
-	local transport="@cli.bats,close.bats,btf_cut.bats,filter_json.bats,lifecycle.bats,reliability.bats,smoke.bats"
+	local transport="$host_lean,filter_json.bats"
 	for m in ${E2E_METHODS:-auto tracepoint$host_lean auto/ringbuf$transport auto/perfbuf$transport}; do
 		local files=() f extra= ev= only=${E2E_ONLY:-}
 		# METHOD[/EVENTS][@FILE,...]: that attach method with that event

@@ -32,6 +32,25 @@ value() {
 	scrape | awk -v s="$1" '$1 == s { print $2 }'
 }
 
+# start_tracer_into FIFO ARG...: start_tracer with its standard output
+# into FIFO, whose reader the test arranges.
+start_tracer_into() {
+	local out=$1
+	shift
+	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
+	"$SOCKTRACE" "${ATTACH_ARGS[@]}" "$@" >"$out" 2>"$TRACE_ERR" 3>&- &
+	TRACER_PID=$!
+	wait_for tracer_started
+	grep -q '^socktrace: tracing (' "$TRACE_ERR"
+}
+
+# ring_full_counted: a scrape counts ring-full losses.
+ring_full_counted() {
+	local n
+	n=$(value 'socktrace_events_lost_total{reason="ring_full"}')
+	[ "${n:-0}" -gt 0 ]
+}
+
 # start_prometheus: Prometheus scraping socktrace every second, its API at
 # http://127.0.0.1:$PROM_PORT.
 start_prometheus() {
@@ -226,14 +245,10 @@ s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("u
 }
 
 @test "metrics: a quiet daemon does not stop when its standard output's reader goes away" {
-	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
 	# stdout a pipe whose reader has exited
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	(exec 3<"$BATS_TEST_TMPDIR/fifo"; exec 3<&-) &
-	"$SOCKTRACE" "${ATTACH_ARGS[@]}" --metrics="$MPORT" >"$BATS_TEST_TMPDIR/fifo" 2>"$TRACE_ERR" 3>&- &
-	TRACER_PID=$!
-	wait_for tracer_started
-	grep -q '^socktrace: tracing (' "$TRACE_ERR"
+	start_tracer_into "$BATS_TEST_TMPDIR/fifo" --metrics="$MPORT"
 	sleep 1
 	kill -0 "$TRACER_PID"
 	scrape | grep -q '^socktrace_info{'
@@ -243,14 +258,10 @@ s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("u
 
 @test "metrics: a reader stuck on its output: the ring fill says so, the losses are counted, the fill falls back" {
 	local fifo=$BATS_TEST_TMPDIR/fifo fill lost hold drain events
-	TRACE_ERR=$BATS_TEST_TMPDIR/trace.err
 	mkfifo "$fifo"
 	sleep 600 <"$fifo" 3>&- & # holds the pipe open, never reads
 	hold=$!
-	"$SOCKTRACE" "${ATTACH_ARGS[@]}" --metrics="$MPORT" -j -P "$PORT" >"$fifo" 2>"$TRACE_ERR" 3>&- &
-	TRACER_PID=$!
-	wait_for tracer_started
-	grep -q '^socktrace: tracing (' "$TRACE_ERR"
+	start_tracer_into "$fifo" --metrics="$MPORT" -j -P "$PORT"
 	events=$(sed -nE 's/^socktrace: tracing \(.*events=([a-z]+)\).*/\1/p' "$TRACE_ERR")
 	if [ "$events" != rings ]; then
 		# the other transports' fill is not read: the series is left out
@@ -266,7 +277,7 @@ s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(1); print("u
 	awk -v f="$fill" 'BEGIN { exit !(f > 0.9) }'
 	cat "$fifo" >/dev/null 3>&- &
 	drain=$!
-	wait_for sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qE '^socktrace_events_lost_total\{reason=\"ring_full\"\} [1-9]'"
+	wait_for ring_full_counted
 	sleep 0.5
 	fill=$(value socktrace_ring_fill_ratio)
 	lost=$(value 'socktrace_events_lost_total{reason="ring_full"}')
