@@ -74,7 +74,7 @@ endif
 # Userspace modules of the tracer, in folders by the stage a record passes
 # through (src/*/); objects are built flat in $(OUTPUT). CORE_SRCS are pure
 # (no libbpf) and unit-tested.
-SRC_DIRS  := src src/cli src/attach src/load src/events src/output src/metrics
+SRC_DIRS  := src src/cli src/attach src/load src/events src/output src/metrics src/cgroups
 SRC_INC   := $(addprefix -I,$(SRC_DIRS))
 vpath %.c $(SRC_DIRS)
 CFLAGS    += $(SRC_INC)
@@ -83,7 +83,8 @@ CORE_SRCS := src/cli/cli.c src/output/fmt.c src/output/wbuf.c src/output/fdio.c 
 	src/output/sink_json.c src/output/sink_timeline.c src/output/sock_text.c \
 	src/events/decode.c src/load/kernel_btf.c src/events/prio_policy.c src/load/tables.c \
 	src/attach/loadlog.c src/events/pmerge.c src/metrics/metrics.c src/metrics/sink_metrics.c \
-	src/output/rotate.c
+	src/output/rotate.c src/cgroups/container_id.c src/cgroups/cgroup_mount.c \
+	src/cgroups/cgroup_names.c src/cgroups/container_filters.c
 APP_SRCS  := src/main.c src/cli/env_check.c src/load/btf_cut.c src/attach/kernel_probes.c \
 	src/attach/kfilter.c src/attach/plan.c src/load/premade_maps.c src/events/prio.c src/tracer.c \
 	src/load/btf_id_sections.c src/events/events.c src/load/bpfobj.c src/metrics/serve.c

@@ -230,6 +230,7 @@ static __always_inline void fill(struct st_event *e, const struct sock_info *si,
 	if (si->owner_known) {
 		e->flags |= ST_F_OWNER_KNOWN;
 		e->pid = si->pid;
+		e->cgroup_id = si->cgroup_id;
 		__builtin_memcpy(e->comm, si->comm, sizeof(e->comm));
 	}
 	if (time_known)
@@ -237,6 +238,7 @@ static __always_inline void fill(struct st_event *e, const struct sock_info *si,
 	e->family = ep->family;
 	e->lport = ep->lport;
 	e->rport = ep->rport;
+	e->netns = ep->netns;
 	__builtin_memcpy(e->laddr, ep->laddr, sizeof(e->laddr));
 	__builtin_memcpy(e->raddr, ep->raddr, sizeof(e->raddr));
 }

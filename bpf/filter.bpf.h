@@ -25,17 +25,22 @@ static __always_inline bool comm_matches(const char *comm)
 
 static __always_inline bool owner_filtered(void)
 {
-	return filter_pid || filter_comm;
+	return filter_pid || filter_comm || filter_cgroup;
 }
 
-/* Whether a process passes the owner filters (-p, -c). pid is a copy on
- * the stack: a map key must be there or in a map before 6.2 (a sock_info
- * is a global function's argument memory, which 6.1 refuses as a key). */
-static __always_inline bool owner_passes(__u32 pid, const char *comm)
+/* Whether a process passes the owner filters (-p, -c, --cgroup and
+ * --container). pid is a copy on the stack: a map key must be there or in
+ * a map before 6.2 (a sock_info is a global function's argument memory,
+ * which 6.1 refuses as a key). cgroup_in: cgroup_within() of its cgroup,
+ * asked where the owner was taken (in its context, or the start-up walk's
+ * task), since a cgroup's ancestors cannot be found from its id. */
+static __always_inline bool owner_passes(__u32 pid, const char *comm, bool cgroup_in)
 {
 	if (filter_pid && !bpf_map_lookup_elem(&filter_pids, &pid))
 		return false;
 	if (filter_comm && !comm_matches(comm))
+		return false;
+	if (filter_cgroup && !cgroup_in)
 		return false;
 	return true;
 }
@@ -48,7 +53,7 @@ static __always_inline bool owner_wanted(struct sock_info *si)
 	if (!owner_filtered())
 		return true;
 	if (si->owner_verdict == OWNER_UNKNOWN)
-		si->owner_verdict = si->owner_known && owner_passes(si->pid, si->comm)
+		si->owner_verdict = si->owner_known && owner_passes(si->pid, si->comm, si->cgroup_in)
 					    ? OWNER_WANTED
 					    : OWNER_UNWANTED;
 	return si->owner_verdict == OWNER_WANTED;
@@ -61,7 +66,7 @@ static __always_inline bool current_passes(void)
 
 	if (filter_comm)
 		bpf_get_current_comm(comm, sizeof(comm));
-	return owner_passes(bpf_get_current_pid_tgid() >> 32, comm);
+	return owner_passes(bpf_get_current_pid_tgid() >> 32, comm, current_cgroup_within());
 }
 
 /* Whether an accept() by the current process can change what is shown.
@@ -87,8 +92,10 @@ static __always_inline bool accept_matters(__u8 *verdict)
 }
 
 /* Whether its endpoint passes; decided before a record takes space. */
-static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rport)
+static __always_inline bool endpoint_wanted(__u8 family, __u16 lport, __u16 rport, __u32 netns)
 {
+	if (filter_netns && !bpf_map_lookup_elem(&filter_netns_set, &netns))
+		return false;
 	if (filter_family && family != filter_family)
 		return false;
 	if (filter_port && !port_in(ST_PORTS_ANY, lport) && !port_in(ST_PORTS_ANY, rport))
@@ -119,6 +126,7 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
 	ep->lport = local_port_of(sk);
 	ep->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	ep->family = family == AF_INET6 ? ST_AF_INET6 : ST_AF_INET;
+	ep->netns = sk_netns_of(sk);
 	if (family == AF_INET6) {
 		BPF_CORE_READ_INTO(&ep->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&ep->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
@@ -133,8 +141,7 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
 		si->ep = *ep;
 }
 
-/* The user's filters, owner first (no socket reads for a pid or comm
- * filter); fills *ep when the socket passes, and returns 1 if it was
+/* The user's filters, owner first (no socket reads for an owner filter); fills *ep when the socket passes, and returns 1 if it was
  * filtered out (counted). A global function like emit_record() below, and
  * called by it and emit_close(): a program that has both (the state
  * program) has it verified once, not twice (docs/benchmarks.md, "Measurements behind the code"). The
@@ -145,7 +152,7 @@ ST_SHARED int filtered_out(struct sock_info *si, __u64 sk_addr, struct endpoint 
 		return 1;
 	if (owner_wanted(si)) {
 		endpoint_of((const struct sock *)sk_addr, si, ep);
-		if (endpoint_wanted(ep->family, ep->lport, ep->rport))
+		if (endpoint_wanted(ep->family, ep->lport, ep->rport, ep->netns))
 			return 0;
 	}
 	count(ST_CNT_FILTERED);

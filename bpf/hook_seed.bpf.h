@@ -20,6 +20,7 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 	struct file *file = ctx->file;
 	struct sock_info n = {};
 	const struct sock *sk;
+	const struct cgroup *cg;
 	struct socket *so;
 	__u64 key;
 	__u16 family;
@@ -39,13 +40,16 @@ int seed_iter(struct bpf_iter__task_file *ctx)
 
 	n.pid = BPF_CORE_READ(task, tgid);
 	BPF_CORE_READ_STR_INTO(&n.comm, task, comm);
+	cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	n.cgroup_id = BPF_CORE_READ(cg, kn, id);
+	n.cgroup_in = filter_cgroup && cgroup_within(cg);
 	n.owner_known = 1;
 	n.owner_final = 1;
 	learn_from_state(&n, BPF_CORE_READ(sk, __sk_common.skc_state));
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN) {
 		struct listen_key k = listen_key_of(sk);
 		struct owner o =
-			listener_entry(&n, owner_filtered() && owner_passes(n.pid, n.comm));
+			listener_entry(&n, owner_filtered() && owner_passes(n.pid, n.comm, n.cgroup_in));
 
 		listener_learn(&k, &o, true);
 	}

@@ -17,6 +17,8 @@ const volatile bool filter_rport = false;   /* remote port in port_sets[ST_PORTS
 const volatile __u8 filter_family = 0;      /* ST_AF_INET or ST_AF_INET6; 0: both */
 const volatile bool filter_comm = false;
 const volatile char filter_comm_name[ST_COMM_LEN] = {};
+const volatile bool filter_cgroup = false;  /* owner's cgroup v2 at or below one in filter_cgroups */
+const volatile bool filter_netns = false;   /* socket's netns inode in filter_netns_set */
 
 /* Where: what every record carries. */
 struct endpoint {
@@ -26,11 +28,13 @@ struct endpoint {
 	__u16 rport;
 	__u8 family;    /* ST_AF_*, as records carry it */
 	__u8 valid;     /* in sock_info: read, and final */
+	__u32 netns;    /* network namespace inode */
 };
 
 struct sock_info {
 	struct endpoint ep; /* cached once final, see endpoint_of() */
 	__u64 id;
+	__u64 cgroup_id; /* owner's cgroup v2 id (with pid and comm) */
 	__u64 first_ns;  /* when it opened (opens()); 0: its open was not seen */
 	__u64 state_ns;  /* when the current state was entered */
 	__u64 syn_ns;    /* when CLOSE -> SYN_SENT happened */
@@ -57,6 +61,7 @@ struct sock_info {
 	__u8 owner_verdict;   /* OWNER_*: the owner filters' answer, cached */
 	__u8 from_listener;   /* owner inherited from a known listener */
 	__u8 owner_final;     /* owner seen in its own context: no accept() to come */
+	__u8 cgroup_in;       /* under --cgroup: the owner's cgroup is at or below a root */
 	char comm[ST_COMM_LEN];
 };
 
@@ -72,13 +77,15 @@ struct listen_key {
 };
 
 struct owner {
+	__u64 cgroup_id;
 	__u32 pid;
 	char comm[ST_COMM_LEN];
 	/* Under owner filters (-p, -c): a process that passes holds this
 	 * listener (start-up walk) or accepted from it, so its children are
 	 * recorded even when pid fails (see child_verdict()). */
 	__u8 wanted_acceptor;
-	__u8 pad[3];
+	__u8 cgroup_in; /* as sock_info.cgroup_in */
+	__u8 pad[2];
 };
 
 /* One ring of record slots per CPU (src/events/percpu_rings.c reads them): CPU c's
@@ -193,6 +200,22 @@ struct {
 	__type(value, __u8);
 } filter_pids SEC(".maps");
 
+/* --cgroup/--container roots, by cgroup v2 id (the directory's inode). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ST_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
+
+/* --netns namespaces, by inode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ST_MAX_NETNS);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_netns_set SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ST_PORTS_SETS);
@@ -225,12 +248,37 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+/* Whether cgroup cg (a task's cgroup v2) is one of the --cgroup roots or
+ * below one: its own id and its ancestors' are looked up, nearest first.
+ * Read through the cgroup tree, not by bpf_current_task_under_cgroup(),
+ * so that the start-up walk can ask it of a task that is not current. */
+static __always_inline bool cgroup_within(const struct cgroup *cg)
+{
+	for (int i = 0; i < ST_CGROUP_DEPTH && cg; i++) {
+		__u64 id = BPF_CORE_READ(cg, kn, id);
+
+		if (bpf_map_lookup_elem(&filter_cgroups, &id))
+			return true;
+		cg = (const struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	}
+	return false;
+}
+
+static __always_inline bool current_cgroup_within(void)
+{
+	const struct task_struct *t = (const struct task_struct *)bpf_get_current_task();
+
+	return filter_cgroup && cgroup_within(BPF_CORE_READ(t, cgroups, dfl_cgrp));
+}
+
 /* Only called where the kernel runs in the owner's context (connect(),
  * listen(), close(), accept()), so the owner is final. */
 static __always_inline void set_owner_current(struct sock_info *si)
 {
 	si->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(si->comm, sizeof(si->comm));
+	si->cgroup_id = bpf_get_current_cgroup_id();
+	si->cgroup_in = current_cgroup_within();
 	si->owner_known = 1;
 	si->owner_final = 1;
 	si->owner_verdict = OWNER_UNKNOWN;

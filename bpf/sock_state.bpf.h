@@ -81,7 +81,12 @@ static __always_inline struct owner *listener_of(const struct sock *sk)
 static __always_inline struct owner listener_entry(const struct sock_info *si,
 						   bool wanted_acceptor)
 {
-	struct owner o = { .pid = si->pid, .wanted_acceptor = wanted_acceptor };
+	struct owner o = {
+		.cgroup_id = si->cgroup_id,
+		.pid = si->pid,
+		.wanted_acceptor = wanted_acceptor,
+		.cgroup_in = si->cgroup_in,
+	};
 
 	__builtin_memcpy(o.comm, si->comm, sizeof(o.comm));
 	return o;
@@ -93,6 +98,8 @@ static __always_inline void inherit_listener(struct sock_info *si, const struct 
 	if (!o)
 		return;
 	si->pid = o->pid;
+	si->cgroup_id = o->cgroup_id;
+	si->cgroup_in = o->cgroup_in;
 	__builtin_memcpy(si->comm, o->comm, sizeof(si->comm));
 	si->owner_known = 1;
 	si->owner_verdict = OWNER_UNKNOWN;
@@ -165,7 +172,8 @@ static __always_inline __u8 child_verdict(const struct owner *listener)
 		return OWNER_UNWANTED;
 	if (listener->wanted_acceptor)
 		return OWNER_UNKNOWN;
-	return owner_passes(listener->pid, listener->comm) ? OWNER_UNKNOWN : OWNER_UNWANTED;
+	return owner_passes(listener->pid, listener->comm, listener->cgroup_in) ? OWNER_UNKNOWN
+										: OWNER_UNWANTED;
 }
 
 /* Under an owner filter (-p, -c), the verdict on a socket first seen at

@@ -58,6 +58,9 @@
 #define ST_PORTS_LOCAL  1 /* -L */
 #define ST_PORTS_REMOTE 2 /* -D */
 #define ST_PORTS_SETS   3
+#define ST_MAX_CGROUPS  64 /* --cgroup and --container roots */
+#define ST_MAX_NETNS    64 /* --netns namespaces */
+#define ST_CGROUP_DEPTH 32 /* levels a --cgroup root may be above its sockets' owners */
 
 struct st_port_set {
 	__u64 bits[65536 / 64];
@@ -81,9 +84,12 @@ struct st_event {
 	__u8 laddr[16];   /* IPv4: first 4 bytes */
 	__u8 raddr[16];
 	char comm[ST_COMM_LEN];
+	__u64 cgroup_id;  /* owner's cgroup v2 id (valid when ST_F_OWNER_KNOWN; 0: unknown) */
+	__u32 netns;      /* the socket's network namespace inode */
+	__u32 pad1;
 };
 
-_Static_assert(sizeof(struct st_event) == 96, "st_event layout changed");
+_Static_assert(sizeof(struct st_event) == 112, "st_event layout changed");
 
 /* ST_EV_CLOSE: the common part, then the connection's figures. */
 struct st_close {
@@ -97,13 +103,13 @@ struct st_close {
 	__u8 pad[2];
 };
 
-_Static_assert(sizeof(struct st_close) == 128, "st_close layout changed");
+_Static_assert(sizeof(struct st_close) == 144, "st_close layout changed");
 
 /* Records travel in one ring per CPU (bpf/emit.bpf.h reserve(),
  * src/events/percpu_rings.c reads them): an array of slots, each holding one record, and
  * the ring's two positions, counted in slots. The kernel writes head, user
  * space tail; each on a cache line of its own. */
-#define ST_SLOT_SIZE 128
+#define ST_SLOT_SIZE 144
 
 struct st_ring_pos {
 	__u64 head;      /* slots reserved by this CPU */

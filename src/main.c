@@ -1,12 +1,16 @@
 /* socktrace: trace the life of every TCP socket. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_mount.h"
+#include "cgroup_names.h"
 #include "cli.h"
+#include "container_filters.h"
 #include "env_check.h"
 #include "fdio.h"
 #include "kernel_btf.h"
@@ -51,9 +55,14 @@ static bool output_has_a_place(const struct config *cfg, int closed_std)
 	return false;
 }
 
-static struct sink *open_trace_sink(const struct config *cfg, struct outbuf *out)
+static struct sink *open_trace_sink(const struct config *cfg, struct outbuf *out,
+				    struct cgroup_names *names)
 {
-	const struct sink_opts opts = { .timestamps = cfg->timestamps };
+	const struct sink_opts opts = {
+		.timestamps = cfg->timestamps,
+		.containers = cfg->containers,
+		.cgroups = names,
+	};
 
 	if (cfg->json)
 		return sink__new_json(out, &opts);
@@ -64,13 +73,30 @@ static struct sink *open_trace_sink(const struct config *cfg, struct outbuf *out
 
 /* The trace's sink; with --metrics, the metrics' in front of it (alone
  * when the daemon is quiet). */
-static struct sink *open_sink(const struct config *cfg, struct outbuf *out, struct metrics *m)
+static struct sink *open_sink(const struct config *cfg, struct outbuf *out, struct metrics *m,
+			      struct cgroup_names *names)
 {
 	struct sink *trace = NULL;
 
-	if (!cfg->quiet && !(trace = open_trace_sink(cfg, out)))
+	if (!cfg->quiet && !(trace = open_trace_sink(cfg, out, names)))
 		return NULL;
 	return m ? sink__new_metrics(out, trace, m) : trace;
+}
+
+/* The names of the cgroup2 tree, found from /proc/self/mountinfo (root:
+ * its mount point, "" when there is none), for the records' cgroup and
+ * container and the --cgroup and --container filters. NULL: out of
+ * memory. */
+static struct cgroup_names *open_cgroup_names(char *root, size_t size)
+{
+	struct cgroup_names *n;
+
+	if (cgroup2_mount_find(root, size))
+		root[0] = '\0';
+	n = cgroup_names__new(root[0] ? root : NULL, cgroup_v1_present());
+	if (!n)
+		fprintf(stderr, "socktrace: out of memory\n");
+	return n;
 }
 
 /* --metrics: the counters and their server, started before anything is
@@ -139,7 +165,7 @@ static struct kernel_btf *open_btf_file(const char *path)
 /* Traces until a signal or an output error: the output opened, the
  * programs attached, records formatted into it. Returns the exit status. */
 static int trace(const struct config *cfg, struct tracer *tracer, const struct plan *plan,
-		 struct metrics *m)
+		 struct metrics *m, struct cgroup_names *names)
 {
 	const struct output_rotation rot = { cfg->rotate_size, cfg->rotate_keep };
 	struct outbuf *out = cfg->quiet ? output_open_nowhere()
@@ -151,7 +177,7 @@ static int trace(const struct config *cfg, struct tracer *tracer, const struct p
 	if (!out)
 		return 1;
 	outbuf_watch_stop(out, &stop_requested);
-	sink = open_sink(cfg, out, m);
+	sink = open_sink(cfg, out, m, names);
 	if (!sink)
 		goto cleanup;
 	install_signal_handlers();
@@ -181,6 +207,8 @@ int main(int argc, char **argv)
 	struct tracer *tracer = NULL;
 	struct metrics *metrics = NULL;
 	struct metrics_server *server = NULL;
+	struct cgroup_names *names = NULL;
+	char cgroup_root[PATH_MAX];
 	bool usable;
 	int status, closed_std;
 
@@ -192,8 +220,16 @@ int main(int argc, char **argv)
 		return status;
 	if (!output_has_a_place(&cfg, closed_std))
 		return 1;
-	if (env_check(KERNEL_BTF, cfg.btf))
+	names = open_cgroup_names(cgroup_root, sizeof(cgroup_root));
+	if (!names)
 		return 1;
+	status = container_filters_resolve(&cfg.filter, cgroup_root[0] ? cgroup_root : NULL, names,
+					   stderr);
+	if (status)
+		goto cleanup;
+	status = 1;
+	if (env_check(KERNEL_BTF, cfg.btf))
+		goto cleanup;
 	tracer_set_libbpf_logging(cfg.verbose);
 	status = cfg.list_attach ? 0 : start_metrics(&cfg, &metrics, &server);
 	if (status)
@@ -217,7 +253,7 @@ int main(int argc, char **argv)
 	if (cfg.list_attach)
 		plan_print(plan, stdout);
 	if (usable && !cfg.list_attach)
-		status = trace(&cfg, tracer, plan, metrics);
+		status = trace(&cfg, tracer, plan, metrics, names);
 	else
 		status = usable ? 0 : 1;
 
@@ -228,5 +264,6 @@ cleanup:
 	plan__free(plan);
 	kernel_btf__free(vmlinux);
 	kernel_btf__free(btf_file);
+	cgroup_names__free(names);
 	return status;
 }

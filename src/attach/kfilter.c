@@ -18,6 +18,8 @@ void kfilter_set_rodata(const struct filter_cfg *f, struct socktrace_bpf *skel)
 	ro->filter_family = f->family == 4 ? ST_AF_INET : f->family == 6 ? ST_AF_INET6 : 0;
 	ro->filter_comm = f->has_comm;
 	memcpy((char *)ro->filter_comm_name, f->comm, sizeof(f->comm));
+	ro->filter_cgroup = f->ncgroups > 0;
+	ro->filter_netns = f->nnetns > 0;
 }
 
 int kfilter_fill_maps(const struct filter_cfg *f, struct socktrace_bpf *skel)
@@ -29,6 +31,14 @@ int kfilter_fill_maps(const struct filter_cfg *f, struct socktrace_bpf *skel)
 
 	for (size_t i = 0; i < f->npids; i++)
 		if (bpf_map_update_elem(pids_fd, &f->pids[i], &yes, BPF_ANY))
+			return -errno;
+	for (size_t i = 0; i < f->ncgroups; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.filter_cgroups), &f->cgroup_ids[i],
+					&yes, BPF_ANY))
+			return -errno;
+	for (size_t i = 0; i < f->nnetns; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.filter_netns_set), &f->netns[i], &yes,
+					BPF_ANY))
 			return -errno;
 	for (__u32 k = 0; k < ST_PORTS_SETS; k++) {
 		if (!f->nports[k])

@@ -26,6 +26,10 @@ enum {
 	OPT_METRICS_TOP,
 	OPT_ROTATE,
 	OPT_NO_FAST_START,
+	OPT_CGROUP,
+	OPT_CONTAINER,
+	OPT_NETNS,
+	OPT_CONTAINERS,
 };
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -40,7 +44,8 @@ static const char doc[] =
 	"         [--events=auto|rings|ringbuf|perfbuf] [--priority=idle|normal]\n"
 	"         [--no-syscall-hooks] [--no-fast-start] [--max-sockets=N]\n"
 	"         [--max-listeners=N] [--btf=FILE] [--metrics=[ADDR:]PORT]\n"
-	"         [--metrics-top=N] [--rotate=SIZE[,KEEP]] [--version]\n"
+	"         [--metrics-top=N] [--rotate=SIZE[,KEEP]] [--cgroup=PATH]\n"
+	"         [--container=ID] [--netns=PATH|INODE] [--containers] [--version]\n"
 	"\n"
 	"Filters run in the kernel: kinds combine with AND, list values with OR.\n"
 	"\n"
@@ -51,6 +56,8 @@ static const char doc[] =
 	"    socktrace -P 80,443          # port 80 or 443 at either end\n"
 	"    socktrace -L 8080 -6         # IPv6 sockets with local port 8080\n"
 	"    socktrace -c nginx -j        # nginx's sockets, as NDJSON\n"
+	"    socktrace --container=3f2a --containers  # one container's sockets\n"
+	"    socktrace --netns=/run/netns/blue -j     # sockets in one network namespace\n"
 	"    socktrace -j -o trace.json.gz  # gzip-compressed NDJSON into a file\n"
 	"    socktrace --timeline -P 443  # each HTTPS connection's story when it ends\n"
 	"    socktrace --metrics=9464     # Prometheus metrics on 127.0.0.1:9464, no trace\n"
@@ -66,6 +73,13 @@ static const struct argp_option options[] = {
 	{ "ipv4", '4', NULL, 0, "Only IPv4 sockets", 0 },
 	{ "ipv6", '6', NULL, 0, "Only IPv6 sockets", 0 },
 	{ "comm", 'c', "NAME", 0, "Only sockets owned by processes with this name", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Only sockets whose owner is in this cgroup v2 or below it (repeatable)", 0 },
+	{ "container", OPT_CONTAINER, "ID", 0,
+	  "Only sockets owned by this container (a unique id prefix; repeatable)", 0 },
+	{ "netns", OPT_NETNS, "PATH|INODE", 0,
+	  "Only sockets in this network namespace (/run/netns/NAME, /proc/PID/ns/net; repeatable)",
+	  0 },
 	{ "json", 'j', NULL, 0, "Write one JSON object per line (NDJSON)", 0 },
 	{ "output", 'o', "FILE", 0, "Write to FILE (mode 0600; gzip if it ends in .gz)", 0 },
 	{ "rotate", OPT_ROTATE, "SIZE[,KEEP]", 0,
@@ -75,6 +89,8 @@ static const struct argp_option options[] = {
 	{ "timeline", OPT_TIMELINE, NULL, 0,
 	  "Print each connection as a block once it closes (or at exit)", 0 },
 	{ "timestamp", 'T', NULL, 0, "Print wall-clock time on each line", 0 },
+	{ "containers", OPT_CONTAINERS, NULL, 0,
+	  "Text: add the CONTAINER and NETNS columns", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
 	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR: 127.0.0.1 unless given; "
 	  "an IPv4 address or [IPv6]); without -j, -o, -T or --timeline no trace is printed", 0 },
@@ -252,8 +268,24 @@ static error_t parse_events(struct argp_state *state, const char *arg, int *out)
 	return EINVAL;
 }
 
-/* The filter options (-p, -P, -L, -D, -4, -6, -c); ARGP_ERR_UNKNOWN for
- * any other. */
+/* A repeatable string option's next value into list (n of max). */
+static error_t add_arg(struct argp_state *state, const char *opt, char *arg, const char **list,
+		       size_t *n, size_t max)
+{
+	if (!*arg) {
+		argp_error(state, "empty value for %s", opt);
+		return EINVAL;
+	}
+	if (*n >= max) {
+		argp_error(state, "too many %s values: at most %zu", opt, max);
+		return EINVAL;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
+/* The filter options (-p, -P, -L, -D, -4, -6, -c, --cgroup, --container,
+ * --netns); ARGP_ERR_UNKNOWN for any other. */
 static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
 				struct filter_cfg *f)
 {
@@ -281,6 +313,14 @@ static error_t parse_filter_opt(int key, char *arg, struct argp_state *state,
 		memcpy(f->comm, arg, strlen(arg));
 		f->has_comm = true;
 		break;
+	case OPT_CGROUP:
+		return add_arg(state, "--cgroup", arg, f->cgroup_args, &f->ncgroup_args,
+			       ST_MAX_CGROUPS);
+	case OPT_CONTAINER:
+		return add_arg(state, "--container", arg, f->container_args, &f->ncontainer_args,
+			       ST_MAX_CGROUPS);
+	case OPT_NETNS:
+		return add_arg(state, "--netns", arg, f->netns_args, &f->nnetns_args, ST_MAX_NETNS);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -372,6 +412,9 @@ static error_t parse_output_opt(int key, char *arg, struct argp_state *state, st
 			return EINVAL;
 		}
 		cfg->output = arg;
+		break;
+	case OPT_CONTAINERS:
+		cfg->containers = true;
 		break;
 	case 'T':
 		cfg->timestamps = true;

@@ -28,6 +28,18 @@ struct filter_cfg {
 	unsigned family; /* 4 or 6; 0: both */
 	char comm[ST_COMM_LEN];
 	bool has_comm;
+	/* As given (each option may repeat); src/cgroups/container_filter.c
+	 * turns them into the ids below before load. */
+	const char *cgroup_args[ST_MAX_CGROUPS];   /* --cgroup */
+	size_t ncgroup_args;
+	const char *container_args[ST_MAX_CGROUPS]; /* --container */
+	size_t ncontainer_args;
+	const char *netns_args[ST_MAX_NETNS];      /* --netns */
+	size_t nnetns_args;
+	uint64_t cgroup_ids[ST_MAX_CGROUPS]; /* roots: an owner's cgroup at or below one passes */
+	size_t ncgroups;
+	uint32_t netns[ST_MAX_NETNS];        /* namespace inodes */
+	size_t nnetns;
 };
 
 /* --metrics: where to serve, and the labels' bound. */
@@ -46,6 +58,7 @@ struct config {
 	size_t rotate_size;   /* --rotate: SIZE in bytes; 0: no rotation */
 	unsigned rotate_keep; /* --rotate: KEEP */
 	bool timestamps;  /* -T: wall-clock time on each line */
+	bool containers;  /* --containers: text gets CONTAINER and NETNS columns */
 	struct metrics_cfg metrics;
 	bool quiet;       /* --metrics without -j, -o, -T or --timeline: no trace */
 	bool verbose;     /* -v: libbpf messages and counters at exit */

@@ -56,6 +56,8 @@ int decode_event(const void *data, size_t size, int64_t mono_to_unix_ns, struct 
 		memcpy(out->comm, e.comm, out->comm_len);
 	}
 	out->comm[out->comm_len] = '\0';
+	out->cgroup_id = out->owner_known ? e.cgroup_id : 0;
+	out->netns = e.netns;
 	if (e.type == ST_EV_CLOSE)
 		return decode_close(data, size, out);
 	return 0;

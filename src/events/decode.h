@@ -26,6 +26,8 @@ struct st_record {
 	uint8_t raddr[16];
 	char comm[ST_COMM_LEN + 1];
 	size_t comm_len;
+	uint64_t cgroup_id; /* the owner's cgroup v2 id; 0: unknown */
+	uint32_t netns;     /* the socket's network namespace inode; 0: unknown */
 	/* ST_EV_CLOSE only */
 	bool has_handshake;
 	uint64_t handshake_ns;

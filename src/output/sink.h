@@ -11,8 +11,12 @@
 
 struct sink;
 
+struct cgroup_names;
+
 struct sink_opts {
 	bool timestamps; /* text: leading wall-clock column */
+	bool containers; /* text: CONTAINER and NETNS columns */
+	struct cgroup_names *cgroups; /* names of owners' cgroups; NULL: none (stays the caller's) */
 };
 
 /* The sink writes to out, which stays owned by the caller. */

@@ -2,12 +2,17 @@
  * The per-event path formats by hand (wbuf), without printf. */
 #include "sink_impl.h"
 
+#include <limits.h>
+#include <string.h>
+
+#include "cgroup_names.h"
 #include "fmt.h"
 #include "sock_text.h"
 #include "wbuf.h"
 
-/* Longest object: a close record with every field at its widest. */
-#define JSON_LINE_MAX 768
+/* Longest object: a close record with every field at its widest, a
+ * cgroup path of PATH_MAX bytes escaped. */
+#define JSON_LINE_MAX (1280 + FMT_JSON_STRING_MAX(PATH_MAX))
 
 struct json_sink {
 	struct sink base; /* first: the sink functions cast back */
@@ -98,13 +103,45 @@ static void json_sock_fields(struct wbuf *w, const struct st_record *r)
 	w_addr(w, r->family, r->raddr);
 	W_LIT(w, "\",\"rport\":");
 	w_u64(w, r->rport);
+	JSON_U64_OR_NULL(w, ",\"netns\":", r->netns != 0, r->netns);
+}
+
+/* ,"key":"s" (escaped) or ,"key":null. */
+static void json_str_or_null(struct wbuf *w, const char *key_lit, size_t key_len, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	w_mem(w, key_lit, key_len);
+	if (s && n <= PATH_MAX)
+		w->p += fmt_json_string(w->p, FMT_JSON_STRING_MAX(n), s, n);
+	else
+		W_LIT(w, "null");
+}
+#define JSON_STR_OR_NULL(w, key_lit, s) json_str_or_null((w), (key_lit), sizeof(key_lit) - 1, (s))
+
+/* "cgroup_id", "cgroup" and "container": the owner's. False when the
+ * cgroup has no name yet (not in the tree as last walked): then the text is
+ * not kept, so that a later record can find it. */
+static bool json_owner_cgroup(struct wbuf *w, struct cgroup_names *names,
+			      const struct st_record *r)
+{
+	const char *path = NULL, *container = NULL;
+
+	JSON_U64_OR_NULL(w, ",\"cgroup_id\":", r->cgroup_id != 0, r->cgroup_id);
+	if (r->cgroup_id && names) {
+		path = cgroup_names_path(names, r->cgroup_id, r->ts_ns);
+		container = cgroup_names_container(names, r->cgroup_id, r->pid, r->ts_ns);
+	}
+	JSON_STR_OR_NULL(w, ",\"cgroup\":", path);
+	JSON_STR_OR_NULL(w, ",\"container\":", container);
+	return path || !r->cgroup_id || !names;
 }
 
 /* The socket's fields, formatted or copied from the cache: 40 of the 180
  * ns a -j event cost the reader under make bench's load went to
  * formatting them. */
 static void json_sock_part(struct wbuf *w, struct sock_text_cache *parts,
-			   const struct st_record *r)
+			   struct cgroup_names *names, const struct st_record *r)
 {
 	size_t len;
 	const char *kept = sock_text_get(parts, r, &len);
@@ -115,7 +152,8 @@ static void json_sock_part(struct wbuf *w, struct sock_text_cache *parts,
 		return;
 	}
 	json_sock_fields(w, r);
-	sock_text_put(parts, r, start, (size_t)(w->p - start));
+	if (json_owner_cgroup(w, names, r))
+		sock_text_put(parts, r, start, (size_t)(w->p - start));
 }
 
 static void json_event(struct sink *s, const struct st_record *r)
@@ -127,7 +165,7 @@ static void json_event(struct sink *s, const struct st_record *r)
 	if (!start)
 		return;
 	json_head(&w, &js->clock, r->ts_ns, r->unix_ns, event_names[r->type]);
-	json_sock_part(&w, &js->parts, r);
+	json_sock_part(&w, &js->parts, s->opts.cgroups, r);
 	if (r->type == ST_EV_STATE) {
 		W_LIT(&w, ",\"old_state\":\"");
 		w_str(&w, tcp_state_name(r->old_state));
@@ -160,7 +198,8 @@ static void json_lost(struct sink *s, enum sink_loss why, uint64_t count, uint64
 		return;
 	json_head(&w, &js->clock, ts_ns, unix_ns, "lost");
 	W_LIT(&w, ",\"sock\":null,\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,"
-		  "\"lport\":null,\"raddr\":null,\"rport\":null,\"count\":");
+		  "\"lport\":null,\"raddr\":null,\"rport\":null,\"netns\":null,"
+		  "\"cgroup_id\":null,\"cgroup\":null,\"container\":null,\"count\":");
 	w_u64(&w, count);
 	W_LIT(&w, ",\"reason\":\"");
 	w_str(&w, loss_reasons[why]);

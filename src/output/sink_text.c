@@ -2,21 +2,26 @@
 #include "sink_impl.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "cgroup_names.h"
 #include "fmt.h"
 #include "wbuf.h"
 
 /* Longest line: time, id, pid, comm (16 bytes escaped = 64), two
  * endpoints, event with two state names and a duration. */
-#define TEXT_LINE_MAX 448
+#define TEXT_LINE_MAX 512
+#define CONTAINER_COL 12 /* a container id's first 12 digits, as docker ps shows it */
 #define CLOSE_TEXT_MAX 200 /* the close record's event column */
 
 static void text_begin(struct sink *s)
 {
 	if (s->opts.timestamps)
 		outbuf_puts(s->out, "TIME         ");
-	outbuf_puts(s->out, "SOCK   PID     COMM             IP LOCAL                        "
-			    "REMOTE                       EVENT\n");
+	outbuf_puts(s->out, "SOCK   PID     COMM             ");
+	if (s->opts.containers)
+		outbuf_puts(s->out, "CONTAINER    NETNS      ");
+	outbuf_puts(s->out, "IP LOCAL                        REMOTE                       EVENT\n");
 }
 
 /* "CLOSE fin by remote, life 1.956 ms, handshake 416 us, sent 78 B,
@@ -83,6 +88,31 @@ static void w_event(struct wbuf *w, const struct st_record *r)
 	w_char(w, '?');
 }
 
+/* --containers: the owner's container (its id's first digits, or - for
+ * none) and the socket's network namespace inode. */
+static void w_container_cols(struct wbuf *w, struct cgroup_names *names,
+			     const struct st_record *r)
+{
+	const char *id = r->cgroup_id && names ? cgroup_names_container(names, r->cgroup_id,
+									 r->pid, r->ts_ns)
+					       : NULL;
+	char *col = w->p;
+
+	if (id)
+		w_mem(w, id, strnlen(id, CONTAINER_COL));
+	else
+		w_char(w, '-');
+	w_pad_to(w, col, CONTAINER_COL);
+	w_char(w, ' ');
+	col = w->p;
+	if (r->netns)
+		w_u64(w, r->netns);
+	else
+		w_char(w, '-');
+	w_pad_to(w, col, 10);
+	w_char(w, ' ');
+}
+
 static void text_event(struct sink *s, const struct st_record *r)
 {
 	struct wbuf w = { outbuf_reserve(s->out, TEXT_LINE_MAX) };
@@ -112,6 +142,8 @@ static void text_event(struct sink *s, const struct st_record *r)
 		w_char(&w, '-');
 	w_pad_to(&w, col, 16);
 	w_char(&w, ' ');
+	if (s->opts.containers)
+		w_container_cols(&w, s->opts.cgroups, r);
 	w_u64(&w, r->family);
 	W_LIT(&w, "  ");
 	w_endpoint_col(&w, r->family, r->laddr, r->lport, 28);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cgroup_names.h"
 #include "fmt.h"
 
 #define MAX_STEPS 32      /* per connection; later ones are counted, not kept */
@@ -69,16 +70,20 @@ static void print_block(struct sink *s, const struct conn *c, bool open)
 	char line[LINE_MAX_LEN], local[FMT_ENDPOINT_LEN], remote[FMT_ENDPOINT_LEN], comm[72] = "-",
 									 off[32], what[160];
 	unsigned cause = r->type == ST_EV_CLOSE ? r->cause : 0;
+	const char *container = NULL;
 
 	fmt_endpoint(local, sizeof(local), r->family, r->laddr, r->lport);
 	fmt_endpoint(remote, sizeof(remote), r->family, r->raddr, r->rport);
 	if (o->owner_known)
 		fmt_comm_text(comm, sizeof(comm), o->comm, o->comm_len);
+	if (o->owner_known && o->cgroup_id && s->opts.cgroups)
+		container = cgroup_names_container(s->opts.cgroups, o->cgroup_id, o->pid, o->ts_ns);
 	put_line(s, line,
 		 o->owner_known
-			 ? snprintf(line, sizeof(line), "sock %llu  %s (pid %u)  %s -> %s  %s%s\n",
-				    (unsigned long long)c->sock_id, comm, o->pid, local, remote,
-				    role_of(c), open ? "  (still open at exit)" : "")
+			 ? snprintf(line, sizeof(line), "sock %llu  %s (pid %u%s%.12s)  %s -> %s  %s%s\n",
+				    (unsigned long long)c->sock_id, comm, o->pid,
+				    container ? ", container " : "", container ? container : "",
+				    local, remote, role_of(c), open ? "  (still open at exit)" : "")
 			 : snprintf(line, sizeof(line), "sock %llu  owner unknown  %s -> %s  %s%s\n",
 				    (unsigned long long)c->sock_id, local, remote, role_of(c),
 				    open ? "  (still open at exit)" : ""));

@@ -20,6 +20,8 @@ static bool key_of(const struct st_record *r, struct sock_text_key *k)
 	k->family = (uint8_t)r->family;
 	k->lport = r->lport;
 	k->rport = r->rport;
+	k->netns = r->netns;
+	k->cgroup_id = r->cgroup_id;
 	k->comm_len = (uint8_t)r->comm_len;
 	memcpy(k->comm, r->comm, r->comm_len);
 	memcpy(k->laddr, r->laddr, sizeof(k->laddr));

@@ -13,7 +13,7 @@
 #include "decode.h"
 
 #define SOCK_TEXT_SLOTS 256 /* sockets with records in flight at once, at most */
-#define SOCK_TEXT_MAX 384   /* longest text kept; longer is formatted every time */
+#define SOCK_TEXT_MAX 768   /* longest text kept; longer is formatted every time */
 
 /* What a kept text was made from: the socket's id, owner and endpoints.
  * Built zeroed (sock_text.c), so two keys compare as bytes. */
@@ -26,6 +26,8 @@ struct sock_text_key {
 	uint16_t rport;
 	uint8_t comm_len;
 	char comm[ST_COMM_LEN];
+	uint32_t netns;
+	uint64_t cgroup_id;
 	uint8_t laddr[16];
 	uint8_t raddr[16];
 };

@@ -118,7 +118,7 @@ static void run_sink(int kind, const uint8_t *data, size_t size)
 
 	if (ftruncate(out_fd, 0) || lseek(out_fd, 0, SEEK_SET))
 		abort();
-	ob = outbuf__new(out_fd, 4096, 0);
+	ob = outbuf__new(out_fd, 65536, 0);
 	s = !ob ? NULL : kind == 0 ? sink__new_json(ob, &opts)
 		       : kind == 1 ? sink__new_text(ob, &opts) : sink__new_timeline(ob, &opts);
 	if (!s)

@@ -13,7 +13,7 @@ static const char *render_why(const struct st_record *r, int n, uint64_t lost,
 			      enum sink_loss why)
 {
 	FILE *f = tmpfile();
-	struct outbuf *ob = outbuf__new(fileno(f), 4096, 0);
+	struct outbuf *ob = outbuf__new(fileno(f), 65536, 0);
 	struct sink *s = sink__new_json(ob, &(struct sink_opts){ 0 });
 	size_t got;
 
@@ -48,11 +48,13 @@ static struct st_record rec(unsigned type)
 
 	r.ts_ns = 5000;
 	r.unix_ns = 1795462801123456789ull;
+	r.netns = 4026531840u;
 	return r;
 }
 
 #define HEAD(ev) "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":5000,\"event\":\"" ev "\""
-#define ENDS ",\"family\":6,\"laddr\":\"::1\",\"lport\":40000,\"raddr\":\"::1\",\"rport\":80"
+#define ENDS ",\"family\":6,\"laddr\":\"::1\",\"lport\":40000,\"raddr\":\"::1\",\"rport\":80" \
+	     ",\"netns\":4026531840,\"cgroup_id\":null,\"cgroup\":null,\"container\":null"
 
 int main(void)
 {
@@ -128,7 +130,8 @@ int main(void)
 	CHECK_STR(render(NULL, 7),
 		  "{\"time\":\"2026-11-23T19:40:01.123456Z\",\"ts_ns\":99,\"event\":\"lost\",\"sock\":null,"
 		  "\"pid\":null,\"comm\":null,\"family\":null,\"laddr\":null,\"lport\":null,"
-		  "\"raddr\":null,\"rport\":null,\"count\":7,\"reason\":\"ring_full\"}\n",
+		  "\"raddr\":null,\"rport\":null,\"netns\":null,\"cgroup_id\":null,\"cgroup\":null,"
+		  "\"container\":null,\"count\":7,\"reason\":\"ring_full\"}\n",
 		  "lost object");
 	CHECK(strstr(render_why(NULL, 0, 3, SINK_LOSS_SKIPPED),
 		     ",\"count\":3,\"reason\":\"skipped\"}\n") != NULL,
