@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WALK_DEPTH 64     /* deeper directories are not named */
@@ -36,7 +37,7 @@ struct cgroup_names {
 	struct cgroup_entry *entries; /* as walked: parents first */
 	size_t n, cap;
 	size_t *by_id;                /* indices into entries, by id */
-	uint64_t walked_ns;
+	uint64_t walked_ns;           /* when the last walk began */
 	bool walked;
 	struct pid_slot pids[PID_SLOTS];
 };
@@ -158,14 +159,22 @@ static int index_entries(struct cgroup_names *c)
 	return 0;
 }
 
-int cgroup_names_rewalk(struct cgroup_names *c, uint64_t now_ns)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int cgroup_names_rewalk(struct cgroup_names *c)
 {
 	char path[PATH_MAX] = "";
 	struct stat st;
 	int fd, err;
 
 	c->walked = true;
-	c->walked_ns = now_ns;
+	c->walked_ns = mono_ns();
 	clear_entries(c);
 	if (!c->root)
 		return -ENOENT;
@@ -204,23 +213,23 @@ static const struct cgroup_entry *find(const struct cgroup_names *c, uint64_t id
 	return NULL;
 }
 
-/* id's entry, walking again if it is not known and the last walk is old
- * enough. */
-static const struct cgroup_entry *lookup(struct cgroup_names *c, uint64_t id, uint64_t now_ns)
+/* id's entry, walking again if it is not known and the last walk began
+ * before the record (made at event_ns) that names it. */
+static const struct cgroup_entry *lookup(struct cgroup_names *c, uint64_t id, uint64_t event_ns)
 {
 	const struct cgroup_entry *e = c->walked ? find(c, id) : NULL;
 
 	if (e || !id || !c->root)
 		return e;
-	if (c->walked && now_ns - c->walked_ns < CGROUP_WALK_GAP_NS)
-		return NULL;
-	cgroup_names_rewalk(c, now_ns);
+	if (c->walked && c->walked_ns > event_ns)
+		return NULL; /* removed before that walk */
+	cgroup_names_rewalk(c);
 	return find(c, id);
 }
 
-const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t now_ns)
+const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t event_ns)
 {
-	const struct cgroup_entry *e = lookup(c, id, now_ns);
+	const struct cgroup_entry *e = lookup(c, id, event_ns);
 
 	return e ? e->path : NULL;
 }
@@ -254,15 +263,15 @@ static const char *v1_container(struct cgroup_names *c, uint64_t id, uint32_t pi
 }
 
 const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t pid,
-				   uint64_t now_ns)
+				   uint64_t event_ns)
 {
-	const struct cgroup_entry *e = lookup(c, id, now_ns);
+	const struct cgroup_entry *e = lookup(c, id, event_ns);
 
 	if (e && e->has_container)
 		return e->container;
 	if (!c->v1_fallback || !pid)
 		return NULL;
-	return v1_container(c, id, pid, now_ns);
+	return v1_container(c, id, pid, event_ns);
 }
 
 void cgroup_names_each(struct cgroup_names *c, void (*fn)(void *ctx, uint64_t id, const char *path),

@@ -1,10 +1,12 @@
 /* Names of cgroup v2 ids: the path of a socket owner's cgroup below the
  * cgroup2 mount, and the container it names. The kernel side records a
  * cgroup's id (its directory's inode number); this finds the directory by
- * walking the tree under the mount, once at start and again when an id is
- * not known (at most every CGROUP_WALK_GAP_NS), so nothing but read access
- * to the tree is needed. A cgroup removed before its id was seen in a walk
- * has no name: its records say null, never a guess. */
+ * walking the tree under the mount, so nothing but read access to the tree
+ * is needed. The tree is walked again when a record names an id it does
+ * not know and the record is newer than the last walk: a cgroup that held
+ * a task when the record was made is then in the new walk unless it has
+ * been removed since. One removed before any walk saw it has no name: its
+ * records say null, never a guess. */
 #ifndef SOCKTRACE_CGROUP_NAMES_H
 #define SOCKTRACE_CGROUP_NAMES_H
 
@@ -12,8 +14,6 @@
 #include <stdint.h>
 
 #include "container_id.h"
-
-#define CGROUP_WALK_GAP_NS 100000000ull /* 100 ms */
 
 struct cgroup_names;
 
@@ -25,15 +25,15 @@ struct cgroup_names *cgroup_names__new(const char *root, bool v1_fallback);
 void cgroup_names__free(struct cgroup_names *c);
 
 /* id's path relative to the mount ("/" for its root, "/system.slice/x"),
- * or NULL: not in the tree as last walked, nor now. now_ns: a monotonic
- * clock, for the walks' spacing. */
-const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t now_ns);
+ * or NULL: gone. event_ns: when the record naming id was made
+ * (CLOCK_MONOTONIC, as the kernel side's bpf_ktime_get_ns()). */
+const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t event_ns);
 
 /* The container of an owner in cgroup id with process pid: the one its
  * cgroup v2 path names, else (v1_fallback) the one pid's /proc/PID/cgroup
  * names, read at most once a second per pid. NULL: none. */
 const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t pid,
-				   uint64_t now_ns);
+				   uint64_t event_ns);
 
 /* Every cgroup of the tree as last walked, with the root first, then parents
  * before children: fn(ctx, id, path) for each (cgroup_names_rewalk() first
@@ -41,6 +41,6 @@ const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t
 void cgroup_names_each(struct cgroup_names *c, void (*fn)(void *ctx, uint64_t id, const char *path),
 		       void *ctx);
 /* Walks the tree now; returns 0 or -errno. */
-int cgroup_names_rewalk(struct cgroup_names *c, uint64_t now_ns);
+int cgroup_names_rewalk(struct cgroup_names *c);
 
 #endif

@@ -3,25 +3,21 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "container_id.h"
 
 #define CGROUP2_MAGIC 0x63677270 /* CGROUP2_SUPER_MAGIC */
 #define NSFS_MAGIC_ 0x6e736673   /* NSFS_MAGIC */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int add_cgroup_id(struct filter_cfg *f, uint64_t id)
 {
@@ -173,6 +169,18 @@ static int add_netns(struct filter_cfg *f, const char *arg, unsigned long long i
 	return 0;
 }
 
+/* The CLONE_NEW* type of namespace file path, or -1. */
+static int ns_type_of(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), type;
+
+	if (fd < 0)
+		return -1;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	close(fd);
+	return type;
+}
+
 /* --netns=PATH|INODE: a namespace file (/run/netns/NAME, /proc/PID/ns/net)
  * or the inode number records show. */
 static int resolve_netns(struct filter_cfg *f, const char *arg, FILE *err)
@@ -196,9 +204,9 @@ static int resolve_netns(struct filter_cfg *f, const char *arg, FILE *err)
 		fprintf(err, "socktrace: --netns=%s: %s\n", arg, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (sfs.f_type != NSFS_MAGIC_) {
-		fprintf(err, "socktrace: --netns=%s: not a namespace file (expected /run/netns/NAME "
-			     "or /proc/PID/ns/net)\n", arg);
+	if (sfs.f_type != NSFS_MAGIC_ || ns_type_of(arg) != CLONE_NEWNET) {
+		fprintf(err, "socktrace: --netns=%s: not a network namespace file (expected "
+			     "/run/netns/NAME or /proc/PID/ns/net)\n", arg);
 		return EXIT_USAGE;
 	}
 	return add_netns(f, arg, (unsigned long long)st.st_ino, err);
@@ -210,7 +218,7 @@ int container_filters_resolve(struct filter_cfg *f, const char *root, struct cgr
 	int status = 0;
 
 	if (f->ncontainer_args && names)
-		cgroup_names_rewalk(names, mono_ns());
+		cgroup_names_rewalk(names);
 	for (size_t i = 0; !status && i < f->ncgroup_args; i++)
 		status = resolve_cgroup(f, root, f->cgroup_args[i], err);
 	for (size_t i = 0; !status && i < f->ncontainer_args; i++)
