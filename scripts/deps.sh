@@ -10,7 +10,8 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool libmicrohttpd-dev)
 test_pkgs=(bats jq curl python3 iproute2 util-linux procps nftables iptables
 	libnetfilter-queue-dev iputils-ping libclang-rt-dev
-	qemu-system-x86 qemu-system-arm busybox-static kmod cpio xz-utils zstd debian-archive-keyring lld man-db prometheus)
+	qemu-system-x86 qemu-system-arm busybox-static kmod cpio xz-utils zstd debian-archive-keyring lld man-db prometheus
+	podman runc)
 
 bench_pkgs=(libbpf-tools coreutils gawk linux-perf iproute2 util-linux procps)
 # The target's libraries come from scripts/sysroot.sh, not from here.
@@ -21,11 +22,11 @@ cross_pkgs=(lld debian-archive-keyring)
 fedora_build="make gcc clang llvm pkgconf-pkg-config libbpf-devel elfutils-libelf-devel zlib-devel bpftool libmicrohttpd-devel"
 fedora_test="bats jq curl python3 iproute util-linux procps-ng nftables iptables-nft
 	libnetfilter_queue-devel iputils compiler-rt qemu-system-x86 qemu-system-aarch64 lld busybox
-	kmod cpio xz zstd man-db prometheus"
+	kmod cpio xz zstd man-db prometheus podman runc"
 arch_build="make gcc clang llvm pkgconf libbpf libelf zlib bpf libmicrohttpd"
 arch_test="bash-bats jq curl python iproute2 util-linux procps-ng nftables iptables
 	libnetfilter_queue iputils compiler-rt qemu-system-x86 qemu-system-aarch64 lld busybox
-	kmod cpio xz zstd man-db prometheus"
+	kmod cpio xz zstd man-db prometheus podman runc"
 
 # debian_like: /etc/os-release (SOCKTRACE_OS_RELEASE: another file, for
 # the tests) names Debian or Ubuntu, or a distribution derived from them.

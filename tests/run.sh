@@ -74,7 +74,7 @@ run_e2e() {
 	local host_lean="@cli.bats,close.bats,btf_cut.bats,lifecycle.bats,reliability.bats,smoke.bats"
 	# The other transports hand the output the same decoded records: the
 	# metrics and rotation tests, which test what comes after, run in auto.
-	local transport="$host_lean,filter_json.bats"
+	local transport="$host_lean,filter_json.bats,containers.bats"
 	for m in ${E2E_METHODS:-auto tracepoint$host_lean auto/ringbuf$transport auto/perfbuf$transport}; do
 		local files=() f extra= ev= only=${E2E_ONLY:-}
 		# METHOD[/EVENTS][@FILE,...]: that attach method with that event
@@ -191,15 +191,15 @@ run_vm_cell() {
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats smoke.bats" \
 		"${VM_SMOKE_METHODS:-fentry tracepoint@lifecycle.bats,smoke.bats tracepoint/perfbuf@smoke.bats}"
-	run_vm_cell trixie-6.12 trixie "" smoke.bats \
-		"fentry kprobe tracepoint auto/ringbuf tracepoint/perfbuf"
+	run_vm_cell trixie-6.12 trixie "" "smoke.bats containers.bats" \
+		"fentry kprobe@smoke.bats tracepoint@smoke.bats auto/ringbuf@smoke.bats tracepoint/perfbuf@smoke.bats"
 	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats \
 		"fentry tracepoint auto/ringbuf auto/perfbuf"
 	# 5.10: the rings object does not load (atomic fetch instructions);
 	# auto must fall back to the ring buffer, and rings forced must fail.
 	# auto is fentry there.
-	run_vm_cell bullseye-5.10 bullseye "" smoke.bats \
-		"auto kprobe tracepoint tracepoint/ringbuf auto/perfbuf kprobe/perfbuf"
+	run_vm_cell bullseye-5.10 bullseye "" "smoke.bats containers.bats" \
+		"auto kprobe@smoke.bats tracepoint@smoke.bats tracepoint/ringbuf@smoke.bats auto/perfbuf kprobe/perfbuf@smoke.bats"
 }
 
 # run_tools: the installable tool (make install, man page, completion),
