@@ -83,20 +83,21 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out, stru
 	return m ? sink__new_metrics(out, trace, m) : trace;
 }
 
-/* The names of the cgroup2 tree, found from /proc/self/mountinfo (root:
- * its mount point, "" when there is none), for the records' cgroup and
- * container and the --cgroup and --container filters. NULL: out of
- * memory. */
-static struct cgroup_names *open_cgroup_names(char *root, size_t size)
+/* The names of the cgroup2 tree, found from /proc/self/mountinfo, for the
+ * records' cgroup and container; with them --cgroup, --container and
+ * --netns become the ids the kernel compares. Returns 0, 1 (out of
+ * memory) or EXIT_USAGE after saying which value is bad. */
+static int open_cgroup_names(struct filter_cfg *f, struct cgroup_names **names)
 {
-	struct cgroup_names *n;
+	char root[PATH_MAX];
+	bool mounted = cgroup2_mount_find(root, sizeof(root)) == 0;
 
-	if (cgroup2_mount_find(root, size))
-		root[0] = '\0';
-	n = cgroup_names__new(root[0] ? root : NULL, cgroup_v1_present());
-	if (!n)
+	*names = cgroup_names__new(mounted ? root : NULL, cgroup_v1_present());
+	if (!*names) {
 		fprintf(stderr, "socktrace: out of memory\n");
-	return n;
+		return 1;
+	}
+	return container_filters_resolve(f, mounted ? root : NULL, *names, stderr);
 }
 
 /* --metrics: the counters and their server, started before anything is
@@ -208,7 +209,6 @@ int main(int argc, char **argv)
 	struct metrics *metrics = NULL;
 	struct metrics_server *server = NULL;
 	struct cgroup_names *names = NULL;
-	char cgroup_root[PATH_MAX];
 	bool usable;
 	int status, closed_std;
 
@@ -220,21 +220,15 @@ int main(int argc, char **argv)
 		return status;
 	if (!output_has_a_place(&cfg, closed_std))
 		return 1;
-	names = open_cgroup_names(cgroup_root, sizeof(cgroup_root));
-	if (!names)
-		return 1;
-	status = container_filters_resolve(&cfg.filter, cgroup_root[0] ? cgroup_root : NULL, names,
-					   stderr);
+	status = open_cgroup_names(&cfg.filter, &names);
+	if (!status && env_check(KERNEL_BTF, cfg.btf))
+		status = 1;
 	if (status)
-		goto cleanup;
-	status = 1;
-	if (env_check(KERNEL_BTF, cfg.btf))
 		goto cleanup;
 	tracer_set_libbpf_logging(cfg.verbose);
 	status = cfg.list_attach ? 0 : start_metrics(&cfg, &metrics, &server);
 	if (status)
 		goto cleanup;
-
 	status = 1;
 	/* The tracer first: its maps are made while the plan probes. */
 	tracer = tracer__open(cfg.verbose, cfg.tables, cfg.events,
