@@ -80,7 +80,7 @@ static struct sink *open_sink(const struct config *cfg, struct outbuf *out, stru
 
 	if (!cfg->quiet && !(trace = open_trace_sink(cfg, out, names)))
 		return NULL;
-	return m ? sink__new_metrics(out, trace, m) : trace;
+	return m ? sink__new_metrics(out, trace, m, names) : trace;
 }
 
 /* The names of the cgroup2 tree, found from /proc/self/mountinfo, for the

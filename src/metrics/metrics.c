@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock_ns.h"
+#include "container_id.h"
 #include "fmt.h"
 #include "socktrace.h"
 
@@ -50,12 +51,19 @@ struct port_slot {
 	uint64_t accepted;
 };
 
-/* Everything counted, in one block: the struct, then top comm_slots, then
- * top port_slots, so that a scrape copies it with one memcpy. */
+struct container_slot {
+	char id[CONTAINER_ID_MAX];
+	uint64_t opened[DIRS];
+};
+
+/* Everything counted, in one block: the struct, then top comm_slots, top
+ * port_slots and top container_slots, so that a scrape copies it with one
+ * memcpy. */
 struct counters {
 	uint64_t opened_other[DIRS];
 	uint64_t accepted_other;
-	unsigned ncomm, nport;
+	uint64_t opened_no_container[DIRS], opened_container_other[DIRS];
+	unsigned ncomm, nport, ncontainer;
 	uint64_t closed[ST_CAUSE_MAX + 1];
 	struct hist handshake[SIDES];
 	struct hist lifetime;
@@ -85,6 +93,11 @@ static struct port_slot *ports(struct counters *c, unsigned top)
 	return (struct port_slot *)(comms(c) + top);
 }
 
+static struct container_slot *containers(struct counters *c, unsigned top)
+{
+	return (struct container_slot *)(ports(c, top) + top);
+}
+
 struct metrics *metrics__new(unsigned top)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
@@ -92,7 +105,8 @@ struct metrics *metrics__new(unsigned top)
 	if (!m)
 		return NULL;
 	m->top = top;
-	m->size = sizeof(struct counters) + top * (sizeof(struct comm_slot) + sizeof(struct port_slot));
+	m->size = sizeof(struct counters) + top * (sizeof(struct comm_slot) + sizeof(struct port_slot) +
+						   sizeof(struct container_slot));
 	m->live = calloc(1, m->size);
 	m->info = strdup("");
 	m->start_time = (double)clock_ns(CLOCK_REALTIME) / NS;
@@ -225,6 +239,32 @@ void metrics_record(struct metrics *m, const struct st_record *r)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_container_open(struct metrics *m, const struct st_record *r, const char *container)
+{
+	unsigned dir = r->type == ST_EV_ACCEPT, i;
+	struct counters *c = m->live;
+	struct container_slot *cs = containers(c, m->top);
+
+	if (r->type != ST_EV_CONNECT && r->type != ST_EV_ACCEPT)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (!container) {
+		c->opened_no_container[dir]++;
+		goto out;
+	}
+	for (i = 0; i < c->ncontainer; i++)
+		if (!strcmp(cs[i].id, container))
+			break;
+	if (i == c->ncontainer && c->ncontainer < m->top && strlen(container) < CONTAINER_ID_MAX)
+		strcpy(cs[c->ncontainer++].id, container);
+	if (i < c->ncontainer)
+		cs[i].opened[dir]++;
+	else
+		c->opened_container_other[dir]++;
+out:
+	pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_lost(struct metrics *m, enum sink_loss why, uint64_t count)
 {
 	if ((unsigned)why >= LOSSES)
@@ -295,6 +335,26 @@ static void render_opens(FILE *f, struct counters *c)
 	for (int d = 0; d < DIRS; d++)
 		fprintf(f, "socktrace_connections_opened_total{direction=\"%s\",comm=\"other\"} %llu\n",
 			dir[d], (unsigned long long)c->opened_other[d]);
+}
+
+static void render_container_opens(FILE *f, struct counters *c, unsigned top)
+{
+	static const char *const dir[DIRS] = { "connect", "accept" };
+	struct container_slot *cs = containers(c, top);
+	const char *name = "socktrace_container_connections_opened_total";
+
+	head(f, "container_connections_opened_total", "counter",
+	     "Connections opened, by direction and the owner's container (none: not in one).");
+	for (unsigned i = 0; i < c->ncontainer; i++)
+		for (int d = 0; d < DIRS; d++)
+			fprintf(f, "%s{direction=\"%s\",container=\"%s\"} %llu\n", name, dir[d],
+				cs[i].id, (unsigned long long)cs[i].opened[d]);
+	for (int d = 0; d < DIRS; d++) {
+		fprintf(f, "%s{direction=\"%s\",container=\"none\"} %llu\n", name, dir[d],
+			(unsigned long long)c->opened_no_container[d]);
+		fprintf(f, "%s{direction=\"%s\",container=\"other\"} %llu\n", name, dir[d],
+			(unsigned long long)c->opened_container_other[d]);
+	}
 }
 
 static void render_accepts(FILE *f, struct counters *c, unsigned top)
@@ -395,6 +455,7 @@ int metrics_render(struct metrics *m, FILE *f)
 	}
 	render_opens(f, c);
 	render_accepts(f, c, m->top);
+	render_container_opens(f, c, m->top);
 	render_closes(f, c);
 	render_states(f, c);
 	render_health(f, m, info, c, rings);

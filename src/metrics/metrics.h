@@ -31,6 +31,10 @@ void metrics_set_rings(struct metrics *m, const struct percpu_rings *r);
 /* The reader's side: one record, or count lost for why. */
 void metrics_record(struct metrics *m, const struct st_record *r);
 void metrics_lost(struct metrics *m, enum sink_loss why, uint64_t count);
+/* A connect or accept record's container (its id, or NULL: none), for
+ * socktrace_container_connections_opened_total; other records are not
+ * counted here. */
+void metrics_container_open(struct metrics *m, const struct st_record *r, const char *container);
 
 /* The scrape's side: the exposition text of what was counted so far, into
  * f. Holds the counters' lock only while copying them. Returns 0 or -ENOMEM. */

@@ -1,11 +1,13 @@
 #include "sink_metrics.h"
 
+#include "cgroup_names.h"
 #include "sink_impl.h"
 
 struct metrics_sink {
 	struct sink base;
 	struct sink *inner;
 	struct metrics *m;
+	struct cgroup_names *names; /* NULL: no container is known */
 };
 
 static void m_begin(struct sink *s)
@@ -21,6 +23,12 @@ static void m_event(struct sink *s, const struct st_record *r)
 	struct metrics_sink *ms = (struct metrics_sink *)s;
 
 	metrics_record(ms->m, r);
+	if (r->type == ST_EV_CONNECT || r->type == ST_EV_ACCEPT)
+		metrics_container_open(ms->m, r,
+				       r->cgroup_id && ms->names
+					       ? cgroup_names_container(ms->names, r->cgroup_id,
+									r->pid, r->ts_ns)
+					       : NULL);
 	if (ms->inner)
 		sink_event(ms->inner, r);
 }
@@ -57,7 +65,8 @@ static const struct sink_ops metrics_ops = {
 	.destroy = m_destroy,
 };
 
-struct sink *sink__new_metrics(struct outbuf *out, struct sink *inner, struct metrics *m)
+struct sink *sink__new_metrics(struct outbuf *out, struct sink *inner, struct metrics *m,
+			       struct cgroup_names *names)
 {
 	const struct sink_opts opts = { 0 };
 	struct metrics_sink *ms =
@@ -69,5 +78,6 @@ struct sink *sink__new_metrics(struct outbuf *out, struct sink *inner, struct me
 	}
 	ms->inner = inner;
 	ms->m = m;
+	ms->names = names;
 	return &ms->base;
 }

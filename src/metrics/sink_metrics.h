@@ -7,7 +7,12 @@
 #include "sink.h"
 
 /* inner: the trace's sink, owned from now on (freed with this one), or NULL
- * for no trace; out: inner's outbuf (or one nothing is written to). */
-struct sink *sink__new_metrics(struct outbuf *out, struct sink *inner, struct metrics *m);
+ * for no trace; out: inner's outbuf (or one nothing is written to); names:
+ * the owners' cgroups, for the container label (NULL: none; stays the
+ * caller's). */
+struct cgroup_names;
+
+struct sink *sink__new_metrics(struct outbuf *out, struct sink *inner, struct metrics *m,
+			       struct cgroup_names *names);
 
 #endif

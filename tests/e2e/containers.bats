@@ -345,3 +345,30 @@ pods_work() {
 	[ "$(keys_of "$FJSON" true)" = "$want" ]
 	[ "$(filtered_out_count)" -gt 0 ]
 }
+
+@test "--metrics: connections opened by container, with the container label bounded" {
+	mkcg "machine.slice/libpod-$HEX_A.scope"
+	A_CG=$CG
+	mkcg "machine.slice/docker-$HEX_B.scope"
+	B_CG=$CG
+	start_http_server "$PORT" 127.0.0.1
+	MPORT=$(free_port)
+	start_tracer --metrics="$MPORT" --metrics-top=1 -P "$PORT" # not the scrape's own connection
+	curl_in "$A_CG" "$PORT"
+	curl_in "$A_CG" "$PORT"
+	curl_in "$B_CG" "$PORT"
+	run_curl "http://127.0.0.1:$PORT/"
+	sleep 0.3
+	scrape=$(curl -s "http://127.0.0.1:$MPORT/metrics")
+	stop_tracer
+	name=socktrace_container_connections_opened_total
+	grep -qx "$name{direction=\"connect\",container=\"$HEX_A\"} 2" <<<"$scrape"
+	grep -qx "$name{direction=\"connect\",container=\"other\"} 1" <<<"$scrape" # B: past the bound
+	# The host's curl, and the server's accepts, are in no container.
+	grep -qx "$name{direction=\"connect\",container=\"none\"} 1" <<<"$scrape"
+	grep -qx "$name{direction=\"accept\",container=\"none\"} 4" <<<"$scrape"
+	! grep -q "$HEX_B" <<<"$scrape"
+	if command -v promtool >/dev/null; then
+		promtool check metrics <<<"$scrape"
+	fi
+}

@@ -185,9 +185,40 @@ static void check_ring_fill(void)
 	percpu_rings__free(r);
 }
 
+/* The container label: the first top containers seen, the rest "other",
+ * processes in none "none". */
+static void check_containers(void)
+{
+	struct metrics *m = metrics__new(2);
+	struct st_record c = rec(ST_EV_CONNECT, "x", 1), a = rec(ST_EV_ACCEPT, "y", 80);
+	struct st_record s = state(2, 1, 1000);
+	char *t;
+
+	metrics_container_open(m, &c, "aaaa");
+	metrics_container_open(m, &c, "aaaa");
+	metrics_container_open(m, &a, "bbbb");
+	metrics_container_open(m, &a, "cccc");
+	metrics_container_open(m, &c, NULL);
+	metrics_container_open(m, &s, "aaaa");
+	t = render(m);
+	CHECK(has(t, "# TYPE socktrace_container_connections_opened_total counter"),
+	      "a counter family");
+	CHECK(has(t, "socktrace_container_connections_opened_total{direction=\"connect\",container=\"aaaa\"} 2") &&
+		      has(t, "socktrace_container_connections_opened_total{direction=\"accept\",container=\"bbbb\"} 1"),
+	      "the first two containers seen, by direction");
+	CHECK(has(t, "socktrace_container_connections_opened_total{direction=\"accept\",container=\"other\"} 1") &&
+		      !strstr(t, "cccc"),
+	      "beyond --metrics-top: other");
+	CHECK(has(t, "socktrace_container_connections_opened_total{direction=\"connect\",container=\"none\"} 1"),
+	      "no container: none; a state record is not an open");
+	free(t);
+	metrics__free(m);
+}
+
 int main(void)
 {
 	check_labels();
+	check_containers();
 	check_histograms();
 	check_closes();
 	check_ring_fill();
