@@ -14,6 +14,7 @@
 
 #define WALK_DEPTH 64     /* deeper directories are not named */
 #define PID_SLOTS 1024    /* processes whose v1 container is remembered */
+#define GONE_SLOTS 1024   /* removed cgroups remembered, so as not to walk for them again */
 #define PID_TTL_NS 1000000000ull
 
 struct cgroup_entry {
@@ -39,6 +40,7 @@ struct cgroup_names {
 	size_t *by_id;                /* indices into entries, by id */
 	uint64_t walked_ns;           /* when the last walk began */
 	bool walked;
+	uint64_t gone[GONE_SLOTS];    /* ids a walk missed after a record named them */
 	struct pid_slot pids[PID_SLOTS];
 };
 
@@ -219,12 +221,18 @@ static const struct cgroup_entry *lookup(struct cgroup_names *c, uint64_t id, ui
 {
 	const struct cgroup_entry *e = c->walked ? find(c, id) : NULL;
 
-	if (e || !id || !c->root)
+	if (e || !id || !c->root || c->gone[id % GONE_SLOTS] == id)
 		return e;
 	if (c->walked && c->walked_ns > event_ns)
 		return NULL; /* removed before that walk */
 	cgroup_names_rewalk(c);
-	return find(c, id);
+	e = find(c, id);
+	/* It held a task before this walk began, so it is gone for good (ids
+	 * are not reused): a socket that outlives its owner's cgroup does not
+	 * make every later record walk the tree. */
+	if (!e)
+		c->gone[id % GONE_SLOTS] = id;
+	return e;
 }
 
 const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t event_ns)
