@@ -191,15 +191,15 @@ run_vm_cell() {
 run_vm_kernels() {
 	run_vm_cell 6.1.0-50 "" 6.1.0-50-amd64 "lifecycle.bats close.bats smoke.bats" \
 		"${VM_SMOKE_METHODS:-fentry tracepoint@lifecycle.bats,smoke.bats tracepoint/perfbuf@smoke.bats}"
-	run_vm_cell trixie-6.12 trixie "" "smoke.bats containers.bats" \
-		"fentry kprobe@smoke.bats tracepoint@smoke.bats auto/ringbuf@smoke.bats tracepoint/perfbuf@smoke.bats"
+	run_vm_cell trixie-6.12 trixie "" smoke.bats \
+		"fentry kprobe tracepoint auto/ringbuf tracepoint/perfbuf"
 	run_vm_cell bookworm-backports-6.12 bookworm-backports "" smoke.bats \
 		"fentry tracepoint auto/ringbuf auto/perfbuf"
 	# 5.10: the rings object does not load (atomic fetch instructions);
 	# auto must fall back to the ring buffer, and rings forced must fail.
 	# auto is fentry there.
 	run_vm_cell bullseye-5.10 bullseye "" "smoke.bats containers.bats" \
-		"auto kprobe@smoke.bats tracepoint@smoke.bats tracepoint/ringbuf@smoke.bats auto/perfbuf kprobe/perfbuf@smoke.bats"
+		"auto kprobe@smoke.bats tracepoint@smoke.bats tracepoint/ringbuf@smoke.bats auto/perfbuf@smoke.bats kprobe/perfbuf@smoke.bats"
 }
 
 # run_tools: the installable tool (make install, man page, completion),
