@@ -141,8 +141,9 @@ static __always_inline void endpoint_of(const struct sock *sk, struct sock_info 
 		si->ep = *ep;
 }
 
-/* The user's filters, owner first (no socket reads for an owner filter); fills *ep when the socket passes, and returns 1 if it was
- * filtered out (counted). A global function like emit_record() below, and
+/* The user's filters, owner first (no socket reads for an owner filter);
+ * fills *ep when the socket passes, and returns 1 if it was filtered out
+ * (counted). A global function like emit_record() below, and
  * called by it and emit_close(): a program that has both (the state
  * program) has it verified once, not twice (docs/benchmarks.md, "Measurements behind the code"). The
  * socket is its address, as for them. */

@@ -28,7 +28,7 @@ struct filter_cfg {
 	unsigned family; /* 4 or 6; 0: both */
 	char comm[ST_COMM_LEN];
 	bool has_comm;
-	/* As given (each option may repeat); src/cgroups/container_filter.c
+	/* As given (each option may repeat); src/cgroups/container_filters.c
 	 * turns them into the ids below before load. */
 	const char *cgroup_args[ST_MAX_CGROUPS];   /* --cgroup */
 	size_t ncgroup_args;

@@ -17,7 +17,7 @@
 struct json_sink {
 	struct sink base; /* first: the sink functions cast back */
 	struct rfc3339_cache clock;
-	struct sock_text_cache parts; /* "sock" to "rport", per socket */
+	struct sock_text_cache parts; /* "sock" to "container", per socket */
 };
 
 static const char *const event_names[] = {
@@ -81,8 +81,9 @@ static void json_close_fields(struct wbuf *w, const struct st_record *r)
 		W_LIT(w, ",\"history\":\"partial\"");
 }
 
-/* "sock" to "rport": who and where, the same on every record of a socket
- * while its owner and endpoints stay (about 150 of a line's 260 bytes). */
+/* "sock" to "netns": who and where, the same on every record of a socket
+ * while its owner and endpoints stay (json_owner_cgroup() adds the rest of
+ * the part kept per socket). */
 static void json_sock_fields(struct wbuf *w, const struct st_record *r)
 {
 	W_LIT(w, ",\"sock\":");
