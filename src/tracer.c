@@ -178,7 +178,8 @@ static uint32_t pow2_at_least(uint64_t n)
 
 /* Before the maps are made. The rings object: a ring per possible CPU
  * (percpu_rings_shift_for() sizes them). The ring buffer object: one ring buffer
- * of as many bytes as all the rings' slots. The perf buffer object: a
+ * with room for as many state records (with the ring buffer's 8-byte
+ * header) as all the rings have slots. The perf buffer object: a
  * buffer per CPU of a ring's bytes (events.c). The other transports' maps
  * at their smallest. */
 static int size_rings(struct tracer_obj *o)
@@ -193,7 +194,8 @@ static int size_rings(struct tracer_obj *o)
 	o->ring_shift = percpu_rings_shift_for(o->ncpus);
 	o->skel->rodata->ring_shift = o->ring_shift;
 	o->skel->rodata->id_cpus = o->ncpus;
-	bytes = pow2_at_least((uint64_t)(o->ncpus << o->ring_shift) * ST_SLOT_SIZE);
+	bytes = pow2_at_least((uint64_t)(o->ncpus << o->ring_shift) *
+			      (sizeof(struct st_event) + BPF_RINGBUF_HDR_SZ));
 	o->skel->rodata->events_wake_bytes = bytes >> 3;
 	err = bpf_map__set_max_entries(o->skel->maps.ring_slots,
 				       o->events == EVENTS_RINGS ? o->ncpus << o->ring_shift : 1);
