@@ -1,6 +1,6 @@
 /* libFuzzer target: record decoding and the three output sinks. The input
- * is cut into 129-byte chunks; the first byte of each picks the record type
- * (and, with its top bit, reports lost events first), the other 128 are the
+ * is cut into chunks of 1 + ST_SLOT_SIZE bytes; the first byte of each picks the record type
+ * (and, with its top bit, reports lost events first), the other ST_SLOT_SIZE are the
  * record as the ring buffer would hold it. Socket ids are folded into a few
  * values so the timeline sees the same sockets again. Every input is also
  * decoded raw. What the sinks write must be clean: JSON lines are objects,
@@ -18,8 +18,8 @@
 #include "outbuf.h"
 #include "sink.h"
 
-#define CHUNK 129
-#define RECORD_MAX 128
+#define RECORD_MAX ST_SLOT_SIZE /* the largest record, st_close */
+#define CHUNK (RECORD_MAX + 1)   /* a selector byte, then a record */
 
 static int out_fd = -1;
 static char readback[1 << 20];
