@@ -270,16 +270,30 @@ static const char *v1_container(struct cgroup_names *c, uint64_t id, uint32_t pi
 	return s->found ? s->container : NULL;
 }
 
-const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t pid,
-				   uint64_t event_ns)
+/* The container of an owner whose cgroup id has entry e (NULL: none). */
+static const char *container_of(struct cgroup_names *c, const struct cgroup_entry *e,
+				uint64_t id, uint32_t pid, uint64_t event_ns)
 {
-	const struct cgroup_entry *e = lookup(c, id, event_ns);
-
 	if (e && e->has_container)
 		return e->container;
 	if (!c->v1_fallback || !pid)
 		return NULL;
 	return v1_container(c, id, pid, event_ns);
+}
+
+const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t pid,
+				   uint64_t event_ns)
+{
+	return container_of(c, lookup(c, id, event_ns), id, pid, event_ns);
+}
+
+void cgroup_names_owner(struct cgroup_names *c, uint64_t id, uint32_t pid, uint64_t event_ns,
+			const char **path, const char **container)
+{
+	const struct cgroup_entry *e = lookup(c, id, event_ns);
+
+	*path = e ? e->path : NULL;
+	*container = container_of(c, e, id, pid, event_ns);
 }
 
 void cgroup_names_each(struct cgroup_names *c, void (*fn)(void *ctx, uint64_t id, const char *path),

@@ -35,6 +35,11 @@ const char *cgroup_names_path(struct cgroup_names *c, uint64_t id, uint64_t even
 const char *cgroup_names_container(struct cgroup_names *c, uint64_t id, uint32_t pid,
 				   uint64_t event_ns);
 
+/* Both of the above with one lookup: *path and *container, each NULL when
+ * not known. */
+void cgroup_names_owner(struct cgroup_names *c, uint64_t id, uint32_t pid, uint64_t event_ns,
+			const char **path, const char **container);
+
 /* Every cgroup of the tree as last walked, with the root first, then parents
  * before children: fn(ctx, id, path) for each (cgroup_names_rewalk() first
  * to see the tree as it is now). */

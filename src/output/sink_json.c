@@ -129,10 +129,8 @@ static bool json_owner_cgroup(struct wbuf *w, struct cgroup_names *names,
 	const char *path = NULL, *container = NULL;
 
 	JSON_U64_OR_NULL(w, ",\"cgroup_id\":", r->cgroup_id != 0, r->cgroup_id);
-	if (r->cgroup_id && names) {
-		path = cgroup_names_path(names, r->cgroup_id, r->ts_ns);
-		container = cgroup_names_container(names, r->cgroup_id, r->pid, r->ts_ns);
-	}
+	if (r->cgroup_id && names)
+		cgroup_names_owner(names, r->cgroup_id, r->pid, r->ts_ns, &path, &container);
 	JSON_STR_OR_NULL(w, ",\"cgroup\":", path);
 	JSON_STR_OR_NULL(w, ",\"container\":", container);
 	return path || !r->cgroup_id || !names;

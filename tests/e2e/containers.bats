@@ -143,6 +143,16 @@ keys_of() {
 		.old_state // \"\", .new_state // \"\"] | @tsv" "$1" | sort
 }
 
+# filtered_is JQ_SELECT: the filtered run holds exactly the unfiltered run's
+# records that JQ_SELECT keeps (some), and its kernel side dropped others.
+filtered_is() {
+	local want
+	want=$(keys_of "$JSON" "$1")
+	[ -n "$want" ]
+	[ "$(keys_of "$FJSON" true)" = "$want" ] || { diff <(echo "$want") <(keys_of "$FJSON" true); false; }
+	[ "$(filtered_out_count)" -gt 0 ]
+}
+
 # filtered_out_count: what the filtered run's kernel side dropped (-v).
 filtered_out_count() {
 	sed -nE 's/.*filtered out ([0-9]+).*/\1/p' "$BATS_TEST_TMPDIR/f.err"
@@ -212,10 +222,7 @@ ids_work() {
 		([.[] | select(.container == $a)] | length) >= 4
 		and ([.[] | select(.container == $b)] | length) >= 4
 		and ([.[] | select(.comm == "curl" and .container == null)] | length) >= 4'
-	want=$(keys_of "$JSON" ".container == \"$HEX_A\"")
-	[ -n "$want" ]
-	[ "$(keys_of "$FJSON" true)" = "$want" ]
-	[ "$(filtered_out_count)" -gt 0 ]
+	filtered_is ".container == \"$HEX_A\""
 }
 
 @test "--containers: text columns; --timeline names the container" {
@@ -340,10 +347,7 @@ pods_work() {
 		while IFS=$'\t' read -r id path; do
 			[ "$(stat -c %i "$CGROOT$path")" = "$id" ]
 		done
-	want=$(keys_of "$JSON" ".container == \"$A\"")
-	[ -n "$want" ]
-	[ "$(keys_of "$FJSON" true)" = "$want" ]
-	[ "$(filtered_out_count)" -gt 0 ]
+	filtered_is ".container == \"$A\""
 }
 
 @test "--metrics: connections opened by container, with the container label bounded" {
